@@ -1,0 +1,77 @@
+import type { CellValue } from '../cleaning/types.js';
+
+export type FileFormat = 'csv' | 'xlsx' | 'xls';
+
+/** Every limit a reader enforces; all come from configuration (defaults in DEFAULT_PARSE_LIMITS). */
+export interface ParseLimits {
+  /** Data rows over all sheets (header rows not counted). */
+  maxRows: number;
+  maxColumns: number;
+  /** Longest CSV record in characters, and longest cell: protects against a 10 MB single line. */
+  maxLineLength: number;
+  /** xlsx: total uncompressed size of the zip entries, and the highest compression ratio. */
+  maxUncompressedBytes: number;
+  maxCompressionRatio: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  maxRows: 10_000_000,
+  maxColumns: 1_000,
+  maxLineLength: 1_000_000,
+  maxUncompressedBytes: 4 * 1024 ** 3,
+  maxCompressionRatio: 200,
+};
+
+export interface OpenOptions {
+  /** File name as uploaded; only a hint (content decides the format). */
+  originalName?: string;
+  /** Force a CSV encoding (e.g. 'gb18030', 'utf-8', 'utf-16le'); detected when absent. */
+  encoding?: string;
+  /** Force a CSV delimiter; detected when absent. */
+  delimiter?: string;
+  limits?: Partial<ParseLimits>;
+  /** Rows per 'rows' event (default 1000). */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** One data row. rowNumber is the row as the spreadsheet user sees it (header = row 1). */
+export interface RawRow {
+  rowNumber: number;
+  cells: CellValue[];
+}
+
+export interface SheetHeader {
+  /** Sheet name; 'Sheet1' style default for CSV. */
+  name: string;
+  /** 0-based position among the sheets that have data. */
+  index: number;
+  headers: string[];
+}
+
+export type TableEvent =
+  | { kind: 'sheet'; sheet: SheetHeader }
+  | { kind: 'rows'; rows: RawRow[] };
+
+/** What a reader learned about the file (shown in statistics). */
+export interface TableDetails {
+  format: FileFormat;
+  encoding?: string;
+  delimiter?: string;
+  sheetCount?: number;
+  /** Workbook uses the 1904 date system (some Mac workbooks). */
+  date1904?: boolean;
+}
+
+/**
+ * A streaming reader over a table file. Iterating yields, for each sheet with data, one 'sheet'
+ * event followed by 'rows' batches. Readers never hold the whole file in memory (xls excepted:
+ * the BIFF format caps its size). Errors are AppErrors with the codes of SPEC section 4.
+ */
+export interface TableReader extends AsyncIterable<TableEvent> {
+  readonly details: TableDetails;
+  /** Best current estimate of total data rows (exact once iteration has finished). */
+  estimatedTotalRows(): number | undefined;
+  /** Releases file handles and temp files; safe to call twice. */
+  close(): Promise<void>;
+}
