@@ -1,0 +1,236 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import Papa from 'papaparse';
+import { createChunkDecoder, type EncodingGuess } from './encoding.js';
+import { fileAccessError } from './detect.js';
+import { alreadyIterated, corruptedFile, emptyFile, lineTooLong, throwIfAborted } from './parse-errors.js';
+import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-rows.js';
+import type { OpenOptions, ParseLimits, TableDetails, TableEvent, TableReader } from './types.js';
+
+/** Delimiters tried by detection, in order of preference on a tie. */
+export const CSV_DELIMITERS = [',', '\t', ';', '|'] as const;
+export type CsvNewline = '\n' | '\r\n' | '\r';
+
+/** Bytes read per file read; small enough that one chunk stays far below maxLineLength. */
+const READ_CHUNK_BYTES = 256 * 1024;
+/** Records looked at to detect the delimiter. */
+const DELIMITER_SAMPLE_RECORDS = 50;
+const QUOTE = '"';
+
+/** The line break of a sample, ignoring quoted text (after Papa Parse's own guessLineEndings). */
+export function guessNewline(sample: string): CsvNewline {
+  const unquoted = sample.replace(/"[^"]*"/g, '');
+  const firstCr = unquoted.indexOf('\r');
+  const firstLf = unquoted.indexOf('\n');
+  if (firstCr === -1) return '\n';
+  if (firstLf !== -1 && firstLf < firstCr) return '\n';
+  let crlf = 0;
+  let cr = 0;
+  for (let i = unquoted.indexOf('\r'); i !== -1; i = unquoted.indexOf('\r', i + 1)) {
+    cr++;
+    if (unquoted[i + 1] === '\n') crlf++;
+  }
+  return crlf >= cr / 2 ? '\r\n' : '\r';
+}
+
+function parseRecords(text: string, delimiter: string, newline: CsvNewline, preview?: number): string[][] {
+  const parser = new Papa.Parser({ delimiter, newline, quoteChar: QUOTE, preview });
+  return (parser.parse(text, 0, false) as Papa.ParseResult<string[]>).data;
+}
+
+/**
+ * Picks the delimiter that splits the first records of the sample into the most consistent number
+ * of fields (> 1), quotes respected. A file without any candidate delimiter is one column: ','.
+ */
+export function guessDelimiter(sample: string, newline: CsvNewline): string {
+  // The last record of a partial sample may be cut; drop it unless it is the only one.
+  const lastBreak = sample.lastIndexOf(newline);
+  const text = lastBreak > 0 ? sample.slice(0, lastBreak) : sample;
+  let best: { delimiter: string; consistency: number; fields: number } | undefined;
+  for (const delimiter of CSV_DELIMITERS) {
+    const records = parseRecords(text, delimiter, newline, DELIMITER_SAMPLE_RECORDS).filter((r) => !isBlankRow(r));
+    if (records.length === 0) continue;
+    const counts = new Map<number, number>();
+    for (const record of records) counts.set(record.length, (counts.get(record.length) ?? 0) + 1);
+    let modalFields = 0;
+    let modalCount = 0;
+    for (const [fields, count] of counts) {
+      if (count > modalCount || (count === modalCount && fields > modalFields)) {
+        modalFields = fields;
+        modalCount = count;
+      }
+    }
+    // The header decides the columns: when it splits into a single field, this is not the delimiter.
+    if (modalFields < 2 || records[0].length < 2) continue;
+    const consistency = modalCount / records.length;
+    if (!best || consistency > best.consistency + 1e-9 || (Math.abs(consistency - best.consistency) < 1e-9 && modalFields > best.fields)) {
+      best = { delimiter, consistency, fields: modalFields };
+    }
+  }
+  return best?.delimiter ?? ',';
+}
+
+export interface CsvSource {
+  path: string;
+  size: number;
+  encoding: EncodingGuess;
+  /** Bytes of the file the encoding sample was decoded from (for the first row estimate). */
+  sampleBytes: number;
+}
+
+/**
+ * Streaming CSV reader. The file is read in chunks by a pull loop (the next chunk is read only when
+ * the consumer asks for more rows, so memory stays flat whatever the file size), decoded with a
+ * streaming TextDecoder and split into records by Papa Parse's low-level Parser, which is fed the
+ * unfinished tail of the previous chunk exactly as Papa's own ChunkStreamer does.
+ *
+ * Row numbers are record numbers as a spreadsheet shows the file: every record counts, blank ones
+ * included (they are skipped but keep their number), and a quoted record spanning several physical
+ * lines is one row. The header is the first non-blank record, so it is row 1 unless the file starts
+ * with blank lines.
+ */
+export class CsvTableReader implements TableReader {
+  readonly details: TableDetails;
+  private readonly limits: ParseLimits;
+  private readonly newline: CsvNewline;
+  private readonly delimiter: string;
+  private readonly batchSize: number;
+  private readonly signal?: AbortSignal;
+  private file?: FileHandle;
+  private closed = false;
+  private iterated = false;
+  private bytesConsumed = 0;
+  private dataRows = 0;
+  private finished = false;
+  private readonly sampleEstimate?: number;
+
+  constructor(
+    private readonly source: CsvSource,
+    options: OpenOptions,
+    limits: ParseLimits,
+  ) {
+    this.limits = limits;
+    this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+    this.signal = options.signal;
+    const sampleText = source.encoding.text;
+    this.newline = guessNewline(sampleText);
+    this.delimiter = options.delimiter ?? guessDelimiter(sampleText, this.newline);
+    this.details = { format: 'csv', encoding: source.encoding.encoding, delimiter: this.delimiter, sheetCount: 1 };
+    this.sampleEstimate = estimateFromSample(sampleText, source.sampleBytes, this.delimiter, this.newline, source.size);
+  }
+
+  estimatedTotalRows(): number | undefined {
+    if (this.finished) return this.dataRows;
+    if (this.dataRows === 0 || this.bytesConsumed === 0) return this.sampleEstimate;
+    return Math.max(this.dataRows, Math.round((this.dataRows * this.source.size) / this.bytesConsumed));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const file = this.file;
+    this.file = undefined;
+    await file?.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<TableEvent> {
+    if (this.iterated) throw alreadyIterated();
+    this.iterated = true;
+    return this.read();
+  }
+
+  private async *chunks(): AsyncGenerator<string> {
+    try {
+      this.file = await open(this.source.path, 'r');
+    } catch (err) {
+      throw fileAccessError(err, this.source.path);
+    }
+    const decoder = createChunkDecoder(this.source.encoding.encoding);
+    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    let position = this.source.encoding.bomLength;
+    for (;;) {
+      throwIfAborted(this.signal);
+      if (this.closed || !this.file) return;
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.file.read(buffer, 0, READ_CHUNK_BYTES, position));
+      } catch (err) {
+        throw fileAccessError(err, this.source.path);
+      }
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      this.bytesConsumed = position;
+      const text = decoder.write(buffer.subarray(0, bytesRead));
+      if (text.length > 0) yield text;
+    }
+    const tail = decoder.end();
+    if (tail.length > 0) yield tail;
+  }
+
+  private async *read(): AsyncGenerator<TableEvent> {
+    const { maxLineLength } = this.limits;
+    const parser = new Papa.Parser({ delimiter: this.delimiter, newline: this.newline, quoteChar: QUOTE });
+    const rows = new RowBatcher(this.limits, this.batchSize);
+    let headerSeen = false;
+    let recordNumber = 0;
+    let pending = '';
+
+    // Handles the complete records of one parse; returns the events to yield.
+    const take = function* (this: CsvTableReader, records: string[][], checkLengths: boolean): Generator<TableEvent> {
+      for (const cells of records) {
+        recordNumber++;
+        rows.checkColumns(cells.length);
+        if (checkLengths && recordLength(cells) > maxLineLength) throw lineTooLong(maxLineLength, recordNumber);
+        if (isBlankRow(cells)) continue;
+        if (!headerSeen) {
+          headerSeen = true;
+          yield rows.sheetEvent('Sheet1', headersOf(cells));
+          continue;
+        }
+        const batch = rows.add(recordNumber, cells);
+        this.dataRows = rows.dataRows;
+        if (batch) yield batch;
+      }
+    };
+
+    try {
+      for await (const chunk of this.chunks()) {
+        const aggregate = pending + chunk;
+        const result = parser.parse(aggregate, 0, true) as Papa.ParseResult<string[]>;
+        pending = aggregate.substring(result.meta.cursor);
+        if (pending.length > maxLineLength) throw lineTooLong(maxLineLength, recordNumber + 1);
+        yield* take.call(this, result.data, aggregate.length > maxLineLength);
+      }
+      if (!this.closed) {
+        const result = parser.parse(pending, 0, false) as Papa.ParseResult<string[]>;
+        const unclosed = result.errors.find((e) => e.code === 'MissingQuotes');
+        if (unclosed) throw corruptedFile(`第 ${recordNumber + 1} 行的引号没有闭合（文件可能被截断）`, undefined, { rowNumber: recordNumber + 1 });
+        yield* take.call(this, result.data, pending.length > maxLineLength);
+        const last = rows.flush();
+        if (last) yield last;
+        if (!headerSeen) throw emptyFile('文件只包含空行');
+        this.dataRows = rows.dataRows;
+        this.finished = true;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+}
+
+/** Characters of a record without its quotes: enough to tell a runaway record from a normal one. */
+function recordLength(cells: readonly string[]): number {
+  let length = cells.length - 1;
+  for (const cell of cells) length += cell.length;
+  return length;
+}
+
+/** Data rows expected from the average record size of the sample (shown before reading starts). */
+function estimateFromSample(sample: string, sampleBytes: number, delimiter: string, newline: CsvNewline, fileSize: number): number | undefined {
+  if (sample.length === 0) return undefined;
+  const records = parseRecords(sample, delimiter, newline).filter((r) => !isBlankRow(r)).length;
+  if (records === 0) return undefined;
+  return Math.max(0, Math.round((records * fileSize) / Math.max(1, sampleBytes)) - 1);
+}
+
+export function openCsvReader(source: CsvSource, options: OpenOptions, limits: ParseLimits): TableReader {
+  return new CsvTableReader(source, options, limits);
+}

@@ -1,0 +1,55 @@
+import { isAppError } from '../errors.js';
+import { openCsvReader } from './csv.js';
+import { fileAccessError, sniffFile } from './detect.js';
+import { resolveLimits } from './parse-errors.js';
+import type { OpenOptions, TableReader } from './types.js';
+import { openXlsReader } from './xls.js';
+import { openXlsxReader } from './xlsx.js';
+
+export type { FileFormat, OpenOptions, ParseLimits, RawRow, SheetHeader, TableDetails, TableEvent, TableReader } from './types.js';
+export { DEFAULT_PARSE_LIMITS } from './types.js';
+export { detectFormat, sniffFile, SNIFF_BYTES } from './detect.js';
+export { CSV_DELIMITERS, guessDelimiter, guessNewline } from './csv.js';
+export { guessEncoding } from './encoding.js';
+export { excelSerialToDate } from './excel-dates.js';
+export { MAX_XLS_FILE_BYTES } from './xls.js';
+export { MAX_ZIP_ENTRIES, checkZipBomb } from './zip.js';
+
+/**
+ * Opens a table file for streaming: the format is chosen by content (xlsx zip, OLE2 xls, or text
+ * CSV), never by the name. Every failure is an AppError (UNSUPPORTED_FILE_TYPE, EMPTY_FILE,
+ * CORRUPTED_FILE, ZIP_BOMB_DETECTED, …); the returned reader must be iterated once or closed.
+ */
+export async function openTable(path: string, options: OpenOptions = {}): Promise<TableReader> {
+  const limits = resolveLimits(options.limits);
+  try {
+    const sniffed = await sniffFile(path, { originalName: options.originalName, encoding: options.encoding });
+    switch (sniffed.format) {
+      case 'csv':
+        return openCsvReader({ path, size: sniffed.size, encoding: sniffed.encoding, sampleBytes: sniffed.sample.length }, options, limits);
+      case 'xlsx':
+        return await openXlsxReader(path, sniffed.size, options, limits);
+      case 'xls':
+        return await openXlsReader(path, sniffed.size, options, limits);
+    }
+  } catch (err) {
+    throw isAppError(err) ? err : fileAccessError(err, path);
+  }
+}
+
+/**
+ * Reads a whole table into memory: for tests, tools and small files only (the pipeline streams).
+ */
+export async function readAllRows(path: string, options?: OpenOptions): Promise<{ details: TableReader['details']; sheets: { name: string; headers: string[]; rows: import('./types.js').RawRow[] }[] }> {
+  const reader = await openTable(path, options);
+  const sheets: { name: string; headers: string[]; rows: import('./types.js').RawRow[] }[] = [];
+  try {
+    for await (const event of reader) {
+      if (event.kind === 'sheet') sheets.push({ name: event.sheet.name, headers: event.sheet.headers, rows: [] });
+      else sheets[sheets.length - 1].rows.push(...event.rows);
+    }
+  } finally {
+    await reader.close();
+  }
+  return { details: reader.details, sheets };
+}
