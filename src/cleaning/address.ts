@@ -1,0 +1,329 @@
+/**
+ * Splits a Chinese postal address into 省/市/区 (official full names) and the remaining detail.
+ *
+ * Every division name and alias found in the text is a candidate (one trie walk per position, see
+ * divisions.ts). Candidates are linked into chains province → city → county, each name directly
+ * after its parent (only separators between), each level optional but consistent with the
+ * previous one. The chain that starts leftmost wins; among those, the longest, then a complete
+ * one (with a county), then one whose first name is of the higher level, then the one using
+ * fewer/weaker aliases. Chains left tied that name different places make the address ambiguous.
+ */
+import {
+  findDivisionNames,
+  type CityUnit,
+  type CountyUnit,
+  type NameMatch,
+  type NameReading,
+  type ProvinceUnit,
+} from './divisions.js';
+import type { AddressParts, CleanResult } from './types.js';
+
+const PROVINCE_LEVEL = 0;
+const CITY_LEVEL = 1;
+const COUNTY_LEVEL = 2;
+
+/** Characters allowed between components and trimmed around the detail. */
+const SEPARATOR_CODES = new Set(
+  Array.from(' \t\r\n\u00a0\u3000,，、:：;；-－—/|', (char) => char.charCodeAt(0)),
+);
+
+/** Placeholder words of the official tables that people copy into addresses (北京市市辖区朝阳区). */
+const FILLER_WORDS = ['自治区直辖县级行政区划', '省直辖县级行政区划', '市辖区'];
+
+/**
+ * A short form directly followed by one of these is the start of a street or landmark name, not a
+ * division (南京路, 中山路, 朝阳门, 玄武湖, 天河大道): such a short form cannot end a chain.
+ */
+const LANDMARK_SUFFIXES = [
+  '路', '街', '道', '巷', '弄', '胡同', '里', '门', '桥', '湖', '山', '站', '港', '大道', '大街', '大学',
+  '大厦', '大桥', '公园', '广场', '花园', '小区', '中学', '小学', '医院',
+];
+const LANDMARK_SUFFIXES_BY_FIRST_CODE = groupByFirstCode(LANDMARK_SUFFIXES);
+
+/** County names this short (城区, 矿区, 郊区, 赵县…) are too common as words to be read without a parent. */
+const MIN_INFERABLE_COUNTY_NAME_LENGTH = 3;
+const MAX_LISTED_CANDIDATES = 6;
+
+interface Chain {
+  readonly province: ProvinceUnit | undefined;
+  readonly city: CityUnit | undefined;
+  readonly county: CountyUnit | undefined;
+  readonly start: number;
+  readonly end: number;
+  readonly firstLevel: number;
+  readonly lastLevel: number;
+  readonly lastReading: NameReading;
+  /** Sum of the alias weights of the names used (0 when all are official names). */
+  readonly weight: number;
+}
+
+interface Resolved {
+  readonly province: ProvinceUnit;
+  readonly city: CityUnit | undefined;
+  readonly county: CountyUnit | undefined;
+}
+
+function groupByFirstCode(words: readonly string[]): Map<number, string[]> {
+  const groups = new Map<number, string[]>();
+  for (const word of words) {
+    const code = word.charCodeAt(0);
+    const group = groups.get(code);
+    if (group) group.push(word);
+    else groups.set(code, [word]);
+  }
+  return groups;
+}
+
+function levelOf(reading: NameReading): number {
+  const { level } = reading.unit;
+  return level === 'province' ? PROVINCE_LEVEL : level === 'city' ? CITY_LEVEL : COUNTY_LEVEL;
+}
+
+function startsWithAny(text: string, position: number, byFirstCode: Map<number, string[]>): string | undefined {
+  const candidates = byFirstCode.get(text.charCodeAt(position));
+  if (!candidates) return undefined;
+  return candidates.find((word) => text.startsWith(word, position));
+}
+
+/** Position of the next component after `position`: skips separators and placeholder words. */
+function skipGap(text: string, position: number): number {
+  let p = position;
+  for (;;) {
+    while (p < text.length && SEPARATOR_CODES.has(text.charCodeAt(p))) p++;
+    const filler = FILLER_WORDS.find((word) => text.startsWith(word, p));
+    if (!filler) return p;
+    p += filler.length;
+  }
+}
+
+function trimSeparators(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && SEPARATOR_CODES.has(text.charCodeAt(start))) start++;
+  while (end > start && SEPARATOR_CODES.has(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+/** Can this reading be the first name of a chain (nothing before it to confirm it)? */
+function canStartChain(reading: NameReading): boolean {
+  if (reading.unit.level !== 'county') return true;
+  return !reading.contextOnly && reading.unit.name.length >= MIN_INFERABLE_COUNTY_NAME_LENGTH;
+}
+
+/** Can `reading` follow `chain` directly (deeper level, belongs to what the chain names)? */
+function canExtend(chain: Chain, reading: NameReading): boolean {
+  const unit = reading.unit;
+  if (levelOf(reading) <= chain.lastLevel) return false;
+  if (unit.level === 'city') return unit.province === chain.province;
+  if (unit.level !== 'county') return false;
+  if (reading.contextOnly) return chain.lastLevel === CITY_LEVEL && unit.city === chain.city;
+  return chain.city ? unit.city === chain.city : unit.city.province === chain.province;
+}
+
+function startChain(match: NameMatch, reading: NameReading): Chain {
+  const unit = reading.unit;
+  const level = levelOf(reading);
+  return {
+    province: unit.level === 'province' ? unit : unit.level === 'city' ? unit.province : unit.city.province,
+    city: unit.level === 'city' ? unit : unit.level === 'county' ? unit.city : undefined,
+    county: unit.level === 'county' ? unit : undefined,
+    start: match.start,
+    end: match.end,
+    firstLevel: level,
+    lastLevel: level,
+    lastReading: reading,
+    weight: reading.weight,
+  };
+}
+
+function extendChain(chain: Chain, match: NameMatch, reading: NameReading): Chain {
+  const unit = reading.unit;
+  return {
+    province: chain.province,
+    city: unit.level === 'city' ? unit : unit.level === 'county' ? unit.city : chain.city,
+    county: unit.level === 'county' ? unit : undefined,
+    start: chain.start,
+    end: match.end,
+    firstLevel: chain.firstLevel,
+    lastLevel: levelOf(reading),
+    lastReading: reading,
+    weight: chain.weight + reading.weight,
+  };
+}
+
+function resolve(chain: Chain): Resolved {
+  const province = chain.province as ProvinceUnit; // every chain names or implies its province
+  let city = chain.city;
+  if (!city && province.isMunicipality) city = province.cities[0];
+  const county = chain.county ?? city?.selfCounty;
+  return { province, city, county };
+}
+
+function isComplete(chain: Chain): boolean {
+  return chain.county !== undefined || chain.city?.selfCounty !== undefined;
+}
+
+/** A short form right before a street/landmark word is part of that name (南京路): not an end. */
+function canEndChain(text: string, chain: Chain): boolean {
+  return chain.lastReading.weight === 0 || startsWithAny(text, chain.end, LANDMARK_SUFFIXES_BY_FIRST_CODE) === undefined;
+}
+
+/** Negative when `a` is the better reading of the text. */
+function compareChains(a: Chain, b: Chain): number {
+  if (a.end !== b.end) return b.end - a.end;
+  const aComplete = isComplete(a);
+  if (aComplete !== isComplete(b)) return aComplete ? -1 : 1;
+  if (a.firstLevel !== b.firstLevel) return a.firstLevel - b.firstLevel;
+  return a.weight - b.weight;
+}
+
+/** Finds the best chains (ties kept) among those starting at the leftmost possible position. */
+class ChainSearch {
+  best: Chain[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly matchesByStart: readonly (NameMatch[] | undefined)[],
+  ) {}
+
+  /** Best chains starting at the first position where any chain can end; empty when none. */
+  leftmost(): Chain[] {
+    for (const matches of this.matchesByStart) {
+      if (!matches) continue;
+      for (const match of matches) {
+        for (const reading of match.readings) {
+          if (canStartChain(reading)) this.grow(startChain(match, reading));
+        }
+      }
+      if (this.best.length > 0) return this.best;
+    }
+    return this.best;
+  }
+
+  /** Whether a chain that can end starts at `match`, and whether one of them is complete. */
+  chainsFrom(match: NameMatch): { any: boolean; complete: boolean } {
+    this.best = [];
+    for (const reading of match.readings) {
+      if (canStartChain(reading)) this.grow(startChain(match, reading));
+    }
+    return { any: this.best.length > 0, complete: this.best.some(isComplete) };
+  }
+
+  private grow(chain: Chain): void {
+    if (canEndChain(this.text, chain)) this.offer(chain);
+    if (chain.lastLevel === COUNTY_LEVEL) return;
+    const next = skipGap(this.text, chain.end);
+    const matches = this.matchesByStart[next];
+    if (!matches) return;
+    for (const match of matches) {
+      for (const reading of match.readings) {
+        if (canExtend(chain, reading)) this.grow(extendChain(chain, match, reading));
+      }
+    }
+  }
+
+  private offer(chain: Chain): void {
+    const order = this.best.length === 0 ? -1 : compareChains(chain, this.best[0]);
+    if (order < 0) this.best = [chain];
+    else if (order === 0) this.best.push(chain);
+  }
+}
+
+function indexByStart(text: string, matches: readonly NameMatch[]): (NameMatch[] | undefined)[] {
+  const byStart = new Array<NameMatch[] | undefined>(text.length + 1);
+  for (const match of matches) {
+    const atStart = byStart[match.start];
+    if (atStart) atStart.push(match);
+    else byStart[match.start] = [match];
+  }
+  return byStart;
+}
+
+/** 江苏省南京市 / 北京市 (a municipality's city is not repeated). */
+function describe(resolved: Resolved): string {
+  const { province, city, county } = resolved;
+  let description = province.name;
+  if (city && city.name !== province.name) description += city.name;
+  if (county && county.name !== city?.name) description += county.name;
+  return description;
+}
+
+function failure(errorType: 'INVALID_ADDRESS' | 'INCOMPLETE_ADDRESS' | 'AMBIGUOUS_ADDRESS', message: string): CleanResult<AddressParts> {
+  return { ok: false, errorType, message };
+}
+
+function ambiguity(text: string, chains: readonly Chain[]): CleanResult<AddressParts> | undefined {
+  const seen = new Set<string>();
+  const candidates: string[] = [];
+  for (const chain of chains) {
+    const resolved = resolve(chain);
+    const key = resolved.county?.code ?? resolved.city?.code ?? resolved.province.code;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    candidates.push(describe(resolved));
+  }
+  if (candidates.length < 2) return undefined;
+  const written = text.slice(chains[0].start, chains[0].end);
+  const listed = candidates.slice(0, MAX_LISTED_CANDIDATES).join('、');
+  const more = candidates.length > MAX_LISTED_CANDIDATES ? `等${candidates.length}处` : '';
+  return failure('AMBIGUOUS_ADDRESS', `地址有歧义：“${written}”可能是${listed}${more}，请写明省/市`);
+}
+
+/**
+ * A name right after an incomplete chain that starts a reading of its own, and is written in full
+ * or leads to a county, contradicts the chain (江苏省杭州市…, 南京市西湖区…). Short forms that
+ * lead nowhere are left alone: in 上海市南京东路 南京 is a street name, not a city.
+ */
+function contradiction(text: string, chain: Chain, search: ChainSearch, matchesByStart: readonly (NameMatch[] | undefined)[]): CleanResult<AddressParts> | undefined {
+  const next = matchesByStart[skipGap(text, chain.end)];
+  if (!next) return undefined;
+  // Longest first, so that the message names 湖南衡阳高新技术产业园区 rather than 湖南.
+  for (let i = next.length - 1; i >= 0; i--) {
+    const match = next[i];
+    const found = search.chainsFrom(match);
+    if (!found.any) continue;
+    const writtenInFull = match.readings.some((reading) => reading.weight === 0 && canStartChain(reading));
+    if (!writtenInFull && !found.complete) continue;
+    const written = text.slice(match.start, match.end);
+    return failure('INVALID_ADDRESS', `省市区不匹配：“${written}”不属于“${describe(resolve(chain))}”`);
+  }
+  return undefined;
+}
+
+/**
+ * Splits `value` into province, city, district (county level) and detail. Output names are the
+ * official full names; for municipalities the city repeats the province (北京市/北京市/朝阳区), and
+ * units without a county level repeat the city as district (湖北省/仙桃市/仙桃市, 广东省/东莞市/东莞市).
+ */
+export function parseAddress(value: string): CleanResult<AddressParts> {
+  const text = value.trim();
+  if (text === '') return failure('INVALID_ADDRESS', '地址为空');
+  const matches = findDivisionNames(text);
+  if (matches.length === 0) return failure('INVALID_ADDRESS', '无法识别省市区');
+  const matchesByStart = indexByStart(text, matches);
+  const search = new ChainSearch(text, matchesByStart);
+  const best = search.leftmost();
+  if (best.length === 0) return failure('INVALID_ADDRESS', '无法识别省市区');
+
+  const ambiguous = ambiguity(text, best);
+  if (ambiguous) return ambiguous;
+
+  const chain = best[0];
+  const resolved = resolve(chain);
+  if (!resolved.county) {
+    const contradicted = contradiction(text, chain, search, matchesByStart);
+    if (contradicted) return contradicted;
+    const missing = resolved.city ? '区/县' : '市和区/县';
+    return failure('INCOMPLETE_ADDRESS', `地址不完整：缺少${missing}（已识别：${describe(resolved)}）`);
+  }
+  const city = resolved.city as CityUnit; // a county implies its city
+  return {
+    ok: true,
+    value: {
+      province: resolved.province.name,
+      city: city.name,
+      district: resolved.county.name,
+      detail: trimSeparators(text.slice(chain.end)),
+    },
+  };
+}
