@@ -29,6 +29,7 @@ const SEPARATOR_CODES = new Set(
 
 /** Placeholder words of the official tables that people copy into addresses (北京市市辖区朝阳区). */
 const FILLER_WORDS = ['自治区直辖县级行政区划', '省直辖县级行政区划', '市辖区'];
+const FILLER_WORDS_BY_FIRST_CODE = groupByFirstCode(FILLER_WORDS);
 
 /**
  * A short form directly followed by one of these is the start of a street or landmark name, not a
@@ -90,7 +91,7 @@ function skipGap(text: string, position: number): number {
   let p = position;
   for (;;) {
     while (p < text.length && SEPARATOR_CODES.has(text.charCodeAt(p))) p++;
-    const filler = FILLER_WORDS.find((word) => text.startsWith(word, p));
+    const filler = startsWithAny(text, p, FILLER_WORDS_BY_FIRST_CODE);
     if (!filler) return p;
     p += filler.length;
   }
@@ -253,6 +254,7 @@ function failure(errorType: 'INVALID_ADDRESS' | 'INCOMPLETE_ADDRESS' | 'AMBIGUOU
 }
 
 function ambiguity(text: string, chains: readonly Chain[]): CleanResult<AddressParts> | undefined {
+  if (chains.length < 2) return undefined;
   const seen = new Set<string>();
   const candidates: string[] = [];
   for (const chain of chains) {

@@ -282,13 +282,16 @@ function buildUnits(file: DivisionsFile): Units {
 
 /**
  * A trie stored as one map of edges instead of one map per node: building 20,000 small maps
- * dominated the load time. Characters are numbered densely so that an edge key
- * (node × CHARACTER_SLOTS + character) stays a small integer.
+ * dominated the load time. Characters are numbered densely (a table indexed by UTF-16 code unit,
+ * 0 = in no name) so that an edge key (node × CHARACTER_SLOTS + character) stays a small integer.
  */
 class NameIndex {
   private static readonly CHARACTER_SLOTS = 1 << 13;
-  private readonly characterIds = new Map<number, number>();
+  private readonly characterIds = new Uint16Array(0x10000);
+  private characterCount = 0;
   private readonly edges = new Map<number, number>();
+  /** Children of the root by character id: the first step, taken at every text position. */
+  private readonly rootChildren = new Int32Array(NameIndex.CHARACTER_SLOTS);
   /** Readings of the name ending at each node (index = node id; node 0 is the root). */
   private readonly readingsByNode: (NameReading[] | undefined)[] = [undefined];
 
@@ -296,11 +299,11 @@ class NameIndex {
     let node = 0;
     for (let i = 0; i < name.length; i++) {
       const code = name.charCodeAt(i);
-      let characterId = this.characterIds.get(code);
-      if (characterId === undefined) {
-        characterId = this.characterIds.size;
+      let characterId = this.characterIds[code];
+      if (characterId === 0) {
+        characterId = ++this.characterCount;
         if (characterId >= NameIndex.CHARACTER_SLOTS) throw new Error('too many distinct characters in division names');
-        this.characterIds.set(code, characterId);
+        this.characterIds[code] = characterId;
       }
       const key = node * NameIndex.CHARACTER_SLOTS + characterId;
       let child = this.edges.get(key);
@@ -308,6 +311,7 @@ class NameIndex {
         child = this.readingsByNode.length;
         this.readingsByNode.push(undefined);
         this.edges.set(key, child);
+        if (node === 0) this.rootChildren[characterId] = child;
       }
       node = child;
     }
@@ -320,15 +324,16 @@ class NameIndex {
     const matches: NameMatch[] = [];
     const length = text.length;
     for (let start = 0; start < length; start++) {
-      let node = 0;
-      for (let end = start + 1; end <= length; end++) {
-        const characterId = this.characterIds.get(text.charCodeAt(end - 1));
-        if (characterId === undefined) break;
-        const child = this.edges.get(node * NameIndex.CHARACTER_SLOTS + characterId);
-        if (child === undefined) break;
-        node = child;
+      let node = this.rootChildren[this.characterIds[text.charCodeAt(start)]];
+      let end = start + 1;
+      while (node !== 0) {
         const readings = this.readingsByNode[node];
         if (readings) matches.push({ start, end, readings });
+        if (end === length) break;
+        const characterId = this.characterIds[text.charCodeAt(end)];
+        if (characterId === 0) break;
+        node = this.edges.get(node * NameIndex.CHARACTER_SLOTS + characterId) ?? 0;
+        end++;
       }
     }
     return matches;
