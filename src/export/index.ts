@@ -1,0 +1,50 @@
+import type { Writable } from 'node:stream';
+import type { ExportFormat, ExportSheet, TableWriter } from './types.js';
+import { CsvTableWriter } from './csv.js';
+import { XlsxTableWriter } from './xlsx.js';
+
+export type { ExportFormat, ExportSheet, TableWriter } from './types.js';
+export { csvCell, looksLikeFormula } from './csv.js';
+export { sanitizeSheetName, EXCEL_MAX_ROWS, EXCEL_MAX_CELL_CHARS } from './xlsx.js';
+export {
+  cleanExportColumns,
+  exceptionExportColumns,
+  createRowMapper,
+  formatReasons,
+  SHEET_COLUMN,
+  ROW_NUMBER_COLUMN,
+  REASON_COLUMN,
+  type RowMapper,
+} from './layout.js';
+
+/**
+ * Opens a streaming writer of one export table onto `out` and writes the header row
+ * (`sheet.columns`). Every row passed to writeRows must have exactly that many cells; await each
+ * writeRows before the next (it waits for the output to drain, so memory stays flat).
+ * close() completes the file, ends `out` and resolves once `out` has flushed and closed;
+ * abort() destroys `out` without throwing (the caller removes a partial file).
+ *
+ * Async so callers need not care whether a format has setup to await; nothing is awaited today.
+ */
+export async function createTableWriter(
+  format: ExportFormat,
+  out: NodeJS.WritableStream | Writable,
+  sheet: ExportSheet,
+): Promise<TableWriter> {
+  switch (format) {
+    case 'csv':
+      return new CsvTableWriter(out, sheet);
+    case 'xlsx':
+      return new XlsxTableWriter(out, sheet);
+    default: {
+      const unknown: never = format;
+      throw new Error(`unsupported export format: ${String(unknown)}`);
+    }
+  }
+}
+
+/** File extension and MIME type of each export format (for file names and downloads). */
+export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, { extension: string; mime: string }>> = {
+  csv: { extension: 'csv', mime: 'text/csv; charset=utf-8' },
+  xlsx: { extension: 'xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+};
