@@ -33,8 +33,6 @@ interface DivisionsFile {
   provinces: SourceProvince[];
 }
 
-export type DivisionLevel = 'province' | 'city' | 'county';
-
 export interface ProvinceUnit {
   readonly level: 'province';
   readonly code: string;
