@@ -104,11 +104,13 @@ export function guessEncoding(sample: Uint8Array, partial: boolean, forced?: str
     const text = tryDecode(encoding, sample, partial);
     if (text !== undefined) return { encoding, bomLength: 0, text, lossy: false };
   }
+  // Damage is counted per byte of input (not per decoded character, which favours encodings
+  // that turn more bytes into more characters); on a tie the earlier candidate (UTF-8) wins.
   let best: EncodingGuess | undefined;
   let bestDamage = Infinity;
   for (const encoding of candidates) {
     const text = createDecoder(encoding).decode(sample, { stream: partial });
-    const damage = countReplacements(text) / Math.max(1, text.length);
+    const damage = countReplacements(text) / Math.max(1, sample.length);
     if (damage < bestDamage) {
       best = { encoding, bomLength: 0, text, lossy: true };
       bestDamage = damage;

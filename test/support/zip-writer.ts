@@ -65,12 +65,23 @@ async function deflatePieces(pieces: Iterable<string | Buffer>): Promise<{ compr
   deflate.on('data', (chunk: Buffer) => out.push(chunk));
   let crc = 0;
   let size = 0;
-  for (const piece of pieces) {
-    const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    const bytes = Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
     crc = crc32(bytes, crc);
     size += bytes.length;
     if (!deflate.write(bytes)) await once(deflate, 'drain');
+  };
+  for (const piece of pieces) {
+    const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    if (pendingBytes >= 1 << 20) await flush(); // big writes: deflate is slow with tiny ones
   }
+  await flush();
   deflate.end();
   await once(deflate, 'end');
   return { compressed: Buffer.concat(out), crc, size };
