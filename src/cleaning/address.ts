@@ -7,6 +7,8 @@
  * previous one. The chain that starts leftmost wins; among those, the longest, then a complete
  * one (with a county), then one whose first name is of the higher level, then the one using
  * fewer/weaker aliases. Chains left tied that name different places make the address ambiguous.
+ * An incomplete winner is checked for a contradicting name right after it, then for a complete
+ * address further on that repeats it (noise such as a company name before the address).
  */
 import {
   findDivisionNames,
@@ -53,6 +55,8 @@ interface Chain {
   readonly end: number;
   readonly firstLevel: number;
   readonly lastLevel: number;
+  /** Whether the city is written (not only implied by a county). */
+  readonly cityWritten: boolean;
   readonly lastReading: NameReading;
   /** Sum of the alias weights of the names used (0 when all are official names). */
   readonly weight: number;
@@ -132,6 +136,7 @@ function startChain(match: NameMatch, reading: NameReading): Chain {
     end: match.end,
     firstLevel: level,
     lastLevel: level,
+    cityWritten: unit.level === 'city',
     lastReading: reading,
     weight: reading.weight,
   };
@@ -147,6 +152,7 @@ function extendChain(chain: Chain, match: NameMatch, reading: NameReading): Chai
     end: match.end,
     firstLevel: chain.firstLevel,
     lastLevel: levelOf(reading),
+    cityWritten: chain.cityWritten || unit.level === 'city',
     lastReading: reading,
     weight: chain.weight + reading.weight,
   };
@@ -187,9 +193,11 @@ class ChainSearch {
     private readonly matchesByStart: readonly (NameMatch[] | undefined)[],
   ) {}
 
-  /** Best chains starting at the first position where any chain can end; empty when none. */
-  leftmost(): Chain[] {
-    for (const matches of this.matchesByStart) {
+  /** Best chains starting at the first position ≥ `from` where any chain can end; empty when none. */
+  leftmost(from = 0): Chain[] {
+    this.best = [];
+    for (let position = from; position < this.matchesByStart.length; position++) {
+      const matches = this.matchesByStart[position];
       if (!matches) continue;
       for (const match of matches) {
         for (const reading of match.readings) {
@@ -292,6 +300,30 @@ function contradiction(text: string, chain: Chain, search: ChainSearch, matchesB
   return undefined;
 }
 
+/** Does `later` write again every level that `earlier` writes (same units)? */
+function restates(earlier: Chain, later: Chain): boolean {
+  if (earlier.firstLevel === PROVINCE_LEVEL && (later.firstLevel !== PROVINCE_LEVEL || later.province !== earlier.province)) {
+    return false;
+  }
+  return !earlier.cityWritten || (later.cityWritten && later.city === earlier.city);
+}
+
+/**
+ * An incomplete reading followed, further on, by a complete address that repeats it is noise
+ * before the address (南京分公司 江苏省南京市玄武区…): the complete one is the address. A later
+ * address that does not repeat it is not used (我在北京工作，家住江苏省… stays incomplete).
+ */
+function restatement(chain: Chain, search: ChainSearch, text: string): Chain | undefined {
+  let from = chain.end;
+  for (;;) {
+    const later = search.leftmost(from);
+    if (later.length === 0) return undefined;
+    const candidate = later[0];
+    if (isComplete(candidate) && restates(chain, candidate) && !ambiguity(text, later)) return candidate;
+    from = candidate.start + 1;
+  }
+}
+
 /**
  * Splits `value` into province, city, district (county level) and detail. Output names are the
  * official full names; for municipalities the city repeats the province (北京市/北京市/朝阳区), and
@@ -310,21 +342,27 @@ export function parseAddress(value: string): CleanResult<AddressParts> {
   const ambiguous = ambiguity(text, best);
   if (ambiguous) return ambiguous;
 
-  const chain = best[0];
-  const resolved = resolve(chain);
+  let chain = best[0];
+  let resolved = resolve(chain);
   if (!resolved.county) {
     const contradicted = contradiction(text, chain, search, matchesByStart);
     if (contradicted) return contradicted;
-    const missing = resolved.city ? '区/县' : '市和区/县';
-    return failure('INCOMPLETE_ADDRESS', `地址不完整：缺少${missing}（已识别：${describe(resolved)}）`);
+    const restated = restatement(chain, search, text);
+    if (!restated) {
+      const missing = resolved.city ? '区/县' : '市和区/县';
+      return failure('INCOMPLETE_ADDRESS', `地址不完整：缺少${missing}（已识别：${describe(resolved)}）`);
+    }
+    chain = restated;
+    resolved = resolve(chain);
   }
   const city = resolved.city as CityUnit; // a county implies its city
+  const county = resolved.county as CountyUnit; // complete chains only from here
   return {
     ok: true,
     value: {
       province: resolved.province.name,
       city: city.name,
-      district: resolved.county.name,
+      district: county.name,
       detail: trimSeparators(text.slice(chain.end)),
     },
   };

@@ -129,6 +129,9 @@ describe('parseAddress: noise, separators and the detail', () => {
     ['江苏省南京市鼓楼区中山北路', ['江苏省', '南京市', '鼓楼区', '中山北路']],
     ['广东省深圳市南山区深南大道', ['广东省', '深圳市', '南山区', '深南大道']],
     ['湖南省长沙市长沙县星沙大道', ['湖南省', '长沙市', '长沙县', '星沙大道']],
+    // Noise that names the place again before the complete address (a branch or company name).
+    ['南京分公司 江苏省南京市玄武区中山路1号', ['江苏省', '南京市', '玄武区', '中山路1号']],
+    ['北京某某科技有限公司：北京市海淀区中关村大街1号', ['北京市', '北京市', '海淀区', '中关村大街1号']],
   ])('%s', (input, parts) => expectParts(input, parts));
 });
 
@@ -161,6 +164,10 @@ describe('parseAddress: incomplete addresses name the missing part', () => {
     ['南京市玄武湖公园', '缺少区/县'],
     ['江苏省', '缺少市和区/县'],
     ['江苏中山路', '缺少市和区/县'],
+    // A later complete address that does not repeat the first place is not taken for it.
+    ['我在北京工作，家住江苏省南京市玄武区', '缺少区/县'],
+    // The county must follow its city: a county name further on in the detail is not used.
+    ['南京市中山路1号玄武区', '缺少区/县'],
   ])('%s', (input, missing) => expectError(input, 'INCOMPLETE_ADDRESS', missing));
 });
 
