@@ -1,0 +1,103 @@
+import { useId } from 'react';
+import { Downloads } from '../components/Downloads.js';
+import { ErrorMessage } from '../components/ErrorMessage.js';
+import { StatisticsPanel } from '../components/StatisticsPanel.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { useTr } from '../i18n/I18nProvider.js';
+import type { CardModel } from '../progress/board.js';
+import { describeProgress, progressParts, stateLabel } from '../progress/format.js';
+import { hrefFor } from '../router.js';
+
+export interface ProgressCardProps {
+  card: CardModel;
+  onCancel(id: string): void;
+  onRetry(id: string): void;
+  onRemove(id: string): void;
+}
+
+/** One upload: the bar, its status line, the error or the result, and the actions. */
+export function ProgressCard({ card, onCancel, onRetry, onRemove }: ProgressCardProps) {
+  const tr = useTr();
+  const titleId = useId();
+  const { view, progress, fileName } = card;
+  const label = stateLabel(view, tr);
+  const valueText = describeProgress(view, tr);
+  const parts = progressParts(view, tr).slice(1); // the state itself is in the badge
+  return (
+    <article className={`card card-${view.state}`} aria-labelledby={titleId}>
+      <header className="card-header">
+        <h3 id={titleId} className="card-title" title={fileName}>
+          {fileName}
+        </h3>
+        <span className="card-size">{tr.bytes(card.size)}</span>
+        <StatusBadge state={view.state} label={label} />
+      </header>
+
+      {view.state !== 'rejected' && (
+        <div
+          className={`bar bar-${view.state}${view.indeterminate ? ' bar-indeterminate' : ''}`}
+          role="progressbar"
+          aria-label={tr.t('progress.label', { name: fileName })}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={view.indeterminate ? undefined : view.percent}
+          aria-valuetext={valueText}
+        >
+          <div key={view.barKey} className="bar-fill" style={{ width: `${view.indeterminate ? 0 : view.percent}%` }} />
+        </div>
+      )}
+
+      <p className="status-line">
+        {parts.map((part, index) => (
+          <span key={index} className="status-part">
+            {part}
+          </span>
+        ))}
+        {view.connection && !view.final && (
+          <span className="status-part connection">{tr.t(view.connection === 'sse' ? 'progress.live' : 'progress.polling')}</span>
+        )}
+      </p>
+
+      {view.error && <ErrorMessage error={view.error} />}
+      {view.actionError && <ErrorMessage error={view.actionError} prefix={tr.t('card.actionFailed', { reason: '' }).trim()} />}
+
+      {view.statistics && view.state === 'completed' && <StatisticsPanel statistics={view.statistics} headingLevel={4} />}
+      {view.downloadsReady && progress.taskId && <Downloads jobId={progress.taskId} fileName={fileName} />}
+
+      <div className="card-actions">
+        {(view.canCancel || view.busy === 'cancel') && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => onCancel(card.id)}
+            disabled={view.busy !== null}
+            aria-label={tr.t('card.cancelLabel', { name: fileName })}
+          >
+            {view.busy === 'cancel' ? tr.t('card.cancelling') : tr.t('card.cancel')}
+          </button>
+        )}
+        {(view.canRetry || view.busy === 'retry') && (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => onRetry(card.id)}
+            disabled={view.busy !== null}
+            aria-label={tr.t('card.retryLabel', { name: fileName })}
+          >
+            {view.busy === 'retry' ? tr.t('card.retrying') : tr.t('card.retry')}
+          </button>
+        )}
+        {progress.fileId && progress.state !== 'rejected' && (
+          <a className="button button-link" href={hrefFor(['files', progress.fileId])}>
+            {tr.t('card.details')}
+          </a>
+        )}
+        {view.canRemove && (
+          <button type="button" className="button button-quiet" onClick={() => onRemove(card.id)} aria-label={tr.t('card.removeLabel', { name: fileName })}>
+            {tr.t('card.remove')}
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
