@@ -12,11 +12,16 @@ const SHEET_NAME_MAX = 31;
 const COMMIT_EVERY_ROWS = 1000;
 /** Default bound on sheet XML waiting inside exceljs/archiver for compression and the output. */
 const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * Lowest accepted bound: the stage's readable side alone can hold ~80 KiB (16 KiB high-water mark
+ * plus one 64 KiB chunk) without any 'drain' to wait for, so a smaller bound could never be met.
+ */
+const MIN_MAX_BUFFERED_BYTES = 128 * 1024;
 
 export interface XlsxWriterOptions {
   /** Data rows per worksheet before continuing on a new one; default Excel's limit minus the header. */
   maxDataRowsPerSheet?: number;
-  /** Back off once this much uncompressed sheet XML is waiting downstream (default 4 MiB). */
+  /** Back off once this much uncompressed sheet XML is waiting downstream (default 4 MiB, at least 128 KiB). */
   maxBufferedBytes?: number;
 }
 
@@ -105,7 +110,7 @@ export class XlsxTableWriter implements TableWriter {
     this.columns = sheet.columns;
     this.baseName = sanitizeSheetName(sheet.name);
     this.maxDataRowsPerSheet = Math.max(1, options.maxDataRowsPerSheet ?? EXCEL_MAX_ROWS - 1);
-    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxBufferedBytes = Math.max(MIN_MAX_BUFFERED_BYTES, options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
     this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
       // exceljs only pipes into it; Node's Writable is what it needs despite the declared Stream.
       stream: out as unknown as Stream,
