@@ -3,7 +3,8 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
-const apiServer = 'http://127.0.0.1:3000';
+// The dev server proxies API calls to a running `dcs api`/`dcs start` (or web/dev-mock/server.mjs).
+const apiServer = process.env.DCS_API_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   root: webRoot,

@@ -26,9 +26,9 @@ export interface Services {
   board: TaskBoard;
 }
 
-export function createServices(storage: StorageLike | null = browserStorage()): Services {
+export function createServices(storage: StorageLike | null = browserStorage(), options: { fetch?: typeof fetch } = {}): Services {
   const auth = new AuthStore(storage);
-  const api = new ApiClient({ auth });
+  const api = new ApiClient({ auth, fetch: options.fetch });
   const recentTasks = new RecentTaskStore(storage);
   const createEventSource: EventSourceFactory | null =
     typeof EventSource === 'undefined' ? null : limitEventSources((url) => new EventSource(url), MAX_EVENT_STREAMS);
