@@ -1,0 +1,72 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row types of the tables as Kysely sees them. Values differ a little per driver, so reads are
+ * typed loosely and normalized by the mappers in database.ts:
+ * - BIGINT comes back as a string from pg, a number from mysql2 and better-sqlite3;
+ * - timestamps are `timestamptz` (pg → Date), `datetime(3)` in UTC (mysql2 → Date) and ISO-8601
+ *   UTC text on SQLite (→ string); ISO text sorts and compares like the instant it names.
+ */
+export type DbInteger = ColumnType<number | string | bigint, number, number>;
+export type DbTimestamp = ColumnType<Date | string, Date | string, Date | string>;
+export type DbNullableTimestamp = ColumnType<Date | string | null, Date | string | null, Date | string | null>;
+
+export interface FileRecordsTable {
+  id: string;
+  job_id: string;
+  original_name: string;
+  size: DbInteger;
+  file_type: string;
+  mime_type: string;
+  status: string;
+  storage_key: string;
+  column_types: string | null;
+  uploaded_at: DbTimestamp;
+  enqueued_at: DbNullableTimestamp;
+  started_at: DbNullableTimestamp;
+  completed_at: DbNullableTimestamp;
+  total_rows: DbInteger;
+  cleaned_rows: DbInteger;
+  exception_rows: DbInteger;
+  processing_time_ms: ColumnType<number | string | null, number | null, number | null>;
+  statistics: string | null;
+  layout: string | null;
+  clean_file_path: string | null;
+  exception_file_path: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: DbInteger;
+  attempt_token: string | null;
+  updated_at: DbTimestamp;
+}
+
+export interface CleanDataTable {
+  id: Generated<number | string>;
+  job_id: string;
+  attempt_token: string;
+  sheet_index: number;
+  row_number: number;
+  /** JSON array of the clean values, in the order of the sheet's cleanColumns. */
+  data: string;
+}
+
+export interface ErrorLogsTable {
+  id: Generated<number | string>;
+  job_id: string;
+  attempt_token: string;
+  sheet_index: number;
+  row_number: number;
+  /** JSON array of the original values (sheet header order). */
+  data: string;
+  /** JSON array of FieldError. */
+  errors: string;
+  /** Readable reasons, for people querying the table with SQL. */
+  message: string;
+}
+
+/** The product's tables. */
+export interface StorageSchema {
+  file_records: FileRecordsTable;
+  clean_data: CleanDataTable;
+  error_logs: ErrorLogsTable;
+}
