@@ -94,13 +94,14 @@ export interface NameMatch {
 
 /** The 55 recognized ethnic minorities, without the trailing 族 (some official names omit it:
  * 博尔塔拉蒙古自治州, 伊犁哈萨克自治州). Used only to derive the short form of autonomous units. */
-const ETHNIC_GROUPS = [
+const ETHNIC_GROUPS = new Set([
   '蒙古', '回', '藏', '维吾尔', '苗', '彝', '壮', '布依', '朝鲜', '满', '侗', '瑶', '白', '土家', '哈尼',
   '哈萨克', '傣', '黎', '傈僳', '佤', '畲', '高山', '拉祜', '水', '东乡', '纳西', '景颇', '柯尔克孜', '土',
   '达斡尔', '仫佬', '羌', '布朗', '撒拉', '毛南', '仡佬', '锡伯', '阿昌', '普米', '塔吉克', '怒', '乌孜别克',
   '俄罗斯', '鄂温克', '德昂', '保安', '裕固', '京', '塔塔尔', '独龙', '鄂伦春', '赫哲', '门巴', '珞巴', '基诺',
   '各', // 各族 "all nationalities": 龙胜各族自治县
-].sort((a, b) => b.length - a.length);
+]);
+const LONGEST_ETHNIC_GROUP = Math.max(...Array.from(ETHNIC_GROUPS, (group) => group.length));
 
 const MUNICIPALITY_PLACEHOLDERS = new Set(['市辖区', '县']);
 const PROVINCE_ADMINISTERED_SUFFIX = '直辖县级行政区划';
@@ -119,13 +120,18 @@ function stripTrailingGroups(name: string): string {
   let rest = name;
   for (;;) {
     const withoutZu = rest.endsWith('族') ? rest.slice(0, -1) : rest;
-    // Single-character group names (回, 藏…) only count when followed by 族.
-    const group = ETHNIC_GROUPS.find(
-      (candidate) => withoutZu.endsWith(candidate) && (candidate.length > 1 || withoutZu !== rest),
-    );
+    // Longest group first; single-character names (回, 藏…) only count when followed by 族.
+    const minLength = withoutZu === rest ? 2 : 1;
+    let groupLength = 0;
+    for (let length = Math.min(LONGEST_ETHNIC_GROUP, withoutZu.length); length >= minLength; length--) {
+      if (ETHNIC_GROUPS.has(withoutZu.slice(-length))) {
+        groupLength = length;
+        break;
+      }
+    }
     // Keep a usable place name: 内蒙古 is not 内 + 蒙古.
-    if (!group || withoutZu.length - group.length < MIN_SHORT_NAME_LENGTH) return rest;
-    rest = withoutZu.slice(0, -group.length);
+    if (groupLength === 0 || withoutZu.length - groupLength < MIN_SHORT_NAME_LENGTH) return rest;
+    rest = withoutZu.slice(0, -groupLength);
   }
 }
 
@@ -165,7 +171,7 @@ function prefectureAliases(name: string): Alias[] {
  */
 function countyAliases(name: string, parentForms: readonly (readonly string[])[]): Alias[] {
   const aliases: Alias[] = [];
-  const autonomous = /^(.+)自治([县旗])$/.exec(name);
+  const autonomous = name.endsWith('自治县') || name.endsWith('自治旗');
   let withoutParents = name;
   for (const forms of parentForms) {
     const prefix = forms.find((form) => withoutParents.startsWith(form));
@@ -177,9 +183,9 @@ function countyAliases(name: string, parentForms: readonly (readonly string[])[]
     return aliases;
   }
   if (autonomous) {
-    const place = stripEthnicGroups(autonomous[1]);
+    const place = stripEthnicGroups(name.slice(0, -3));
     addAlias(aliases, name, place, 1);
-    addAlias(aliases, name, `${place}${autonomous[2]}`, 1); // 石柱县
+    addAlias(aliases, name, place + name.slice(-1), 1); // 石柱县, 莫力达瓦旗
   } else if (name.endsWith('新区')) {
     addAlias(aliases, name, name.slice(0, -2), 2); // 浦东新区 → 浦东, ranked below 北戴河区 → 北戴河
   } else if (name.endsWith('林区')) {
@@ -199,15 +205,14 @@ function writtenForms(name: string, aliases: readonly Alias[]): string[] {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** The normalized tree plus every unit's aliases with their weights (for the name index). */
-interface Units {
-  provinces: ProvinceUnit[];
-  aliasesOf: Map<DivisionUnit, readonly Alias[]>;
-}
-
-function buildUnits(file: DivisionsFile): Units {
-  const aliasesOf = new Map<DivisionUnit, readonly Alias[]>();
-  const provinces = file.provinces.map((sourceProvince) => {
+/** Normalizes the source tree; every unit's names and aliases go into `index` on the way. */
+function buildUnits(file: DivisionsFile, index: NameIndex): ProvinceUnit[] {
+  const indexUnit = (unit: DivisionUnit, aliases: readonly Alias[]): void => {
+    const contextOnly = unit.level === 'county';
+    index.add(unit.name, { unit, weight: 0, contextOnly: false });
+    for (const alias of aliases) index.add(alias.name, { unit, weight: alias.weight, contextOnly });
+  };
+  return file.provinces.map((sourceProvince) => {
     const provinceAliasList = provinceAliases(sourceProvince.name);
     const cities: CityUnit[] = [];
     const province: ProvinceUnit = {
@@ -218,7 +223,7 @@ function buildUnits(file: DivisionsFile): Units {
       isMunicipality: sourceProvince.cities.every((city) => MUNICIPALITY_PLACEHOLDERS.has(city.name)),
       cities,
     };
-    aliasesOf.set(province, provinceAliasList);
+    indexUnit(province, provinceAliasList);
     const provinceForms = writtenForms(province.name, provinceAliasList);
 
     const addCity = (
@@ -239,7 +244,7 @@ function buildUnits(file: DivisionsFile): Units {
         counties,
         selfCounty: undefined,
       };
-      aliasesOf.set(city, cityAliasList);
+      indexUnit(city, cityAliasList);
       const parentForms = [provinceForms, writtenForms(name, cityAliasList)];
       for (const sourceCounty of sourceCounties) {
         const countyAliasList = countyAliases(sourceCounty.name, parentForms);
@@ -250,7 +255,7 @@ function buildUnits(file: DivisionsFile): Units {
           shortNames: countyAliasList.map((alias) => alias.name),
           city,
         };
-        aliasesOf.set(county, countyAliasList);
+        indexUnit(county, countyAliasList);
         counties.push(county);
       }
       if (counties.length === 1 && counties[0].name === name) city.selfCounty = counties[0];
@@ -275,7 +280,6 @@ function buildUnits(file: DivisionsFile): Units {
     }
     return province;
   });
-  return { provinces, aliasesOf };
 }
 
 /**
@@ -342,29 +346,10 @@ class NameIndex {
   }
 }
 
-function buildNameIndex(provinces: readonly ProvinceUnit[], aliasesOf: Map<DivisionUnit, readonly Alias[]>): NameIndex {
-  const index = new NameIndex();
-  const addUnit = (unit: DivisionUnit): void => {
-    const isCounty = unit.level === 'county';
-    index.add(unit.name, { unit, weight: 0, contextOnly: false });
-    for (const alias of aliasesOf.get(unit) ?? []) {
-      index.add(alias.name, { unit, weight: alias.weight, contextOnly: isCounty });
-    }
-  };
-  for (const province of provinces) {
-    addUnit(province);
-    for (const city of province.cities) {
-      addUnit(city);
-      for (const county of city.counties) addUnit(county);
-    }
-  }
-  return index;
-}
-
 const indexStart = performance.now();
 const divisionsFile: DivisionsFile = divisionsData;
-const { provinces: PROVINCES, aliasesOf: ALIASES_OF } = buildUnits(divisionsFile);
-const NAME_INDEX = buildNameIndex(PROVINCES, ALIASES_OF);
+const NAME_INDEX = new NameIndex();
+const PROVINCES = buildUnits(divisionsFile, NAME_INDEX);
 const indexBuildMs = performance.now() - indexStart;
 
 /** All division names in `text` (every start position, every length), in start order. */
