@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openTable } from '../src/parsing/index.js';
 
@@ -13,6 +13,8 @@ interface RunResult {
   rows: number;
   sheets: number;
   seconds: number;
+  /** User + system CPU seconds of the run: less sensitive than wall time to a busy shared machine. */
+  cpuSeconds: number;
   peakRssMb: number;
   format: string;
 }
@@ -23,6 +25,7 @@ async function parseOnce(file: string): Promise<RunResult> {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 20);
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const reader = await openTable(file);
   let rows = 0;
   let sheets = 0;
@@ -36,7 +39,9 @@ async function parseOnce(file: string): Promise<RunResult> {
     clearInterval(sampler);
   }
   const seconds = (performance.now() - started) / 1000;
-  return { rows, sheets, seconds, peakRssMb: Math.round(peakRss / 1024 / 1024), format: reader.details.format };
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { rows, sheets, seconds, cpuSeconds, peakRssMb: Math.round(peakRss / 1024 / 1024), format: reader.details.format };
 }
 
 function median(values: number[]): number {
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machine()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const self = fileURLToPath(import.meta.url);
   for (const file of files) {
     const results: RunResult[] = [];
@@ -83,7 +88,8 @@ async function main(): Promise<void> {
     console.log(
       `${file} (${results[0].format}, ${sizeMb.toFixed(1)} MB, ${results[0].rows} rows, ${results[0].sheets} sheet(s)): ` +
         `median ${Math.round(median(rates))} rows/s over ${runs} runs [${rates.map((r) => Math.round(r)).join(', ')}], ` +
-        `median ${median(results.map((r) => r.seconds)).toFixed(2)} s, peak RSS ${Math.max(...results.map((r) => r.peakRssMb))} MB`,
+        `median ${median(results.map((r) => r.seconds)).toFixed(2)} s, ` +
+        `median ${Math.round(median(results.map((r) => r.rows / r.cpuSeconds)))} rows per CPU-second, peak RSS ${Math.max(...results.map((r) => r.peakRssMb))} MB`,
     );
   }
 }

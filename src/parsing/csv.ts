@@ -32,22 +32,26 @@ export function guessNewline(sample: string): CsvNewline {
   return crlf >= cr / 2 ? '\r\n' : '\r';
 }
 
-function parseRecords(text: string, delimiter: string, newline: CsvNewline, preview?: number): string[][] {
+function parseRecords(text: string, delimiter: string, newline: CsvNewline, preview?: number): Papa.ParseResult<string[]> {
   const parser = new Papa.Parser({ delimiter, newline, quoteChar: QUOTE, preview });
-  return (parser.parse(text, 0, false) as Papa.ParseResult<string[]>).data;
+  return parser.parse(text, 0, false) as Papa.ParseResult<string[]>;
 }
 
 /**
  * Picks the delimiter that splits the first records of the sample into the most consistent number
- * of fields (> 1), quotes respected. A file without any candidate delimiter is one column: ','.
+ * of fields (> 1), quotes respected; a delimiter under which the quotes do not pair up (a quoted
+ * field seen from the wrong delimiter) loses to one under which they do. A file without any
+ * candidate delimiter is one column: ','.
  */
 export function guessDelimiter(sample: string, newline: CsvNewline): string {
   // The last record of a partial sample may be cut; drop it unless it is the only one.
   const lastBreak = sample.lastIndexOf(newline);
   const text = lastBreak > 0 ? sample.slice(0, lastBreak) : sample;
-  let best: { delimiter: string; consistency: number; fields: number } | undefined;
+  let best: DelimiterCandidate | undefined;
   for (const delimiter of CSV_DELIMITERS) {
-    const records = parseRecords(text, delimiter, newline, DELIMITER_SAMPLE_RECORDS).filter((r) => !isBlankRow(r));
+    const parsed = parseRecords(text, delimiter, newline, DELIMITER_SAMPLE_RECORDS);
+    const clean = !parsed.errors.some((e) => e.type === 'Quotes');
+    const records = parsed.data.filter((r) => !isBlankRow(r));
     if (records.length === 0) continue;
     const counts = new Map<number, number>();
     for (const record of records) counts.set(record.length, (counts.get(record.length) ?? 0) + 1);
@@ -61,12 +65,61 @@ export function guessDelimiter(sample: string, newline: CsvNewline): string {
     }
     // The header decides the columns: when it splits into a single field, this is not the delimiter.
     if (modalFields < 2 || records[0].length < 2) continue;
-    const consistency = modalCount / records.length;
-    if (!best || consistency > best.consistency + 1e-9 || (Math.abs(consistency - best.consistency) < 1e-9 && modalFields > best.fields)) {
-      best = { delimiter, consistency, fields: modalFields };
-    }
+    const strayQuotes = strayQuoteCount(text, delimiter);
+    const candidate = { delimiter, clean, consistency: modalCount / records.length, strayQuotes, fields: modalFields };
+    if (!best || compareCandidates(candidate, best) > 0) best = candidate;
   }
   return best?.delimiter ?? ',';
+}
+
+interface DelimiterCandidate {
+  delimiter: string;
+  /** Quotes pair up (no Papa Parse quote errors). */
+  clean: boolean;
+  /** Share of records having the most common field count. */
+  consistency: number;
+  /** Quote characters inside unquoted fields: quoted fields cut apart by a wrong delimiter. */
+  strayQuotes: number;
+  fields: number;
+}
+
+/**
+ * Positive when a is the better delimiter; on a full tie the earlier candidate stays. Quote
+ * placement comes before field-count consistency: with the right delimiter every quote opens or
+ * closes a field (or is doubled inside one), with a wrong one quoted fields are cut apart.
+ */
+function compareCandidates(a: DelimiterCandidate, b: DelimiterCandidate): number {
+  if (a.clean !== b.clean) return a.clean ? 1 : -1;
+  if (a.strayQuotes !== b.strayQuotes) return b.strayQuotes - a.strayQuotes;
+  if (Math.abs(a.consistency - b.consistency) > 1e-9) return a.consistency - b.consistency;
+  return a.fields - b.fields;
+}
+
+/** Counts quote characters that sit inside unquoted fields when `text` is split on `delimiter`. */
+function strayQuoteCount(text: string, delimiter: string): number {
+  let stray = 0;
+  let atFieldStart = true;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === QUOTE) {
+        if (text[i + 1] === QUOTE) i++;
+        else quoted = false;
+      }
+      continue;
+    }
+    if (ch === delimiter || ch === '\n' || ch === '\r') {
+      atFieldStart = true;
+      continue;
+    }
+    if (ch === QUOTE) {
+      if (atFieldStart) quoted = true;
+      else stray++;
+    }
+    atFieldStart = false;
+  }
+  return stray;
 }
 
 export interface CsvSource {
@@ -226,7 +279,7 @@ function recordLength(cells: readonly string[]): number {
 /** Data rows expected from the average record size of the sample (shown before reading starts). */
 function estimateFromSample(sample: string, sampleBytes: number, delimiter: string, newline: CsvNewline, fileSize: number): number | undefined {
   if (sample.length === 0) return undefined;
-  const records = parseRecords(sample, delimiter, newline).filter((r) => !isBlankRow(r)).length;
+  const records = parseRecords(sample, delimiter, newline).data.filter((r) => !isBlankRow(r)).length;
   if (records === 0) return undefined;
   return Math.max(0, Math.round((records * fileSize) / Math.max(1, sampleBytes)) - 1);
 }

@@ -4,7 +4,7 @@ import { guessEncoding, looksLikeBinary, type EncodingGuess } from './encoding.j
 import { OLE_MAGIC, listOleStreams } from './ole.js';
 import { emptyFile, errnoCode, unsupportedFile } from './parse-errors.js';
 import type { FileFormat } from './types.js';
-import { ZIP_LOCAL_HEADER_MAGIC, closeZip, openZipArchive } from './zip.js';
+import { ZIP_LOCAL_HEADER_MAGIC, closeZipArchive, openZipArchive } from './zip.js';
 
 /** Bytes examined to decide the format, the text encoding and the CSV delimiter. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -70,8 +70,9 @@ export function fileAccessError(err: unknown, path: string): AppError {
 }
 
 async function sniffZip(path: string, hint: string | undefined): Promise<'xlsx' | 'xls'> {
-  const { zip, entries } = await openZipArchive(path);
-  await closeZip(zip);
+  const archive = await openZipArchive(path);
+  await closeZipArchive(archive);
+  const { entries } = archive;
   if (entries.has('xl/workbook.xml')) return 'xlsx';
   if (entries.has('xl/workbook.bin')) throw unsupportedFile('Excel 二进制工作簿（.xlsb），请另存为 .xlsx');
   if (entries.has('word/document.xml')) throw unsupportedFile('Word 文档（.docx）');

@@ -1,8 +1,8 @@
-import { StringDecoder } from 'node:string_decoder';
 import { posix } from 'node:path';
 import type { Entry, ZipFile } from 'yauzl';
 import type { CellValue } from '../cleaning/types.js';
 import { fileAccessError } from './detect.js';
+import { createChunkDecoder } from './encoding.js';
 import { excelSerialToDate, isDateFormat } from './excel-dates.js';
 import { alreadyIterated, columnLimitExceeded, corruptedFile, emptyFile, errnoCode, lineTooLong, throwIfAborted } from './parse-errors.js';
 import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-rows.js';
@@ -20,7 +20,7 @@ import {
   rowsOfRange,
   stringItemText,
 } from './xml-scan.js';
-import { checkZipBomb, closeZip, inflateEntry, mapInflateError, openZipArchive, readEntryText } from './zip.js';
+import { checkZipBomb, closeZipArchive, inflateEntry, mapInflateError, openZipArchive, readEntryText, type ZipArchive } from './zip.js';
 import { isAppError } from '../errors.js';
 
 /**
@@ -174,7 +174,7 @@ export class XlsxTableReader implements TableReader {
 
   constructor(
     private readonly path: string,
-    private readonly zip: ZipFile,
+    private readonly archive: ZipArchive,
     private readonly workbook: WorkbookInfo,
     private readonly limits: ParseLimits,
     options: OpenOptions,
@@ -198,7 +198,7 @@ export class XlsxTableReader implements TableReader {
   async close(): Promise<void> {
     this.closed = true;
     this.sharedStrings = undefined;
-    await closeZip(this.zip);
+    await closeZipArchive(this.archive);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<TableEvent> {
@@ -228,10 +228,9 @@ export class XlsxTableReader implements TableReader {
 
   /** Inflates a part and hands its text on in pieces, keeping memory to one piece. */
   private async *partText(entry: Entry, countTowardsProgress: boolean): AsyncGenerator<string> {
-    // StringDecoder: same result as TextDecoder for UTF-8, measured several times faster here.
-    const decoder = new StringDecoder('utf8');
+    const decoder = createChunkDecoder('utf-8');
     try {
-      for await (const bytes of inflateEntry(this.zip, entry)) {
+      for await (const bytes of inflateEntry(this.archive.zip, entry)) {
         throwIfAborted(this.signal);
         if (this.closed) return;
         if (countTowardsProgress) this.consumedSheetBytes += bytes.length;
@@ -477,13 +476,13 @@ function readCellContent(xml: string, from: number, to: number, prefix: string, 
 }
 
 export async function openXlsxReader(path: string, _size: number, options: OpenOptions, limits: ParseLimits): Promise<TableReader> {
-  const { zip, entries } = await openZipArchive(path);
+  const archive = await openZipArchive(path);
   try {
-    checkZipBomb(entries.values(), limits);
-    const workbook = await readWorkbookInfo(zip, entries);
-    return new XlsxTableReader(path, zip, workbook, limits, options);
+    checkZipBomb(archive.entries.values(), limits);
+    const workbook = await readWorkbookInfo(archive.zip, archive.entries);
+    return new XlsxTableReader(path, archive, workbook, limits, options);
   } catch (err) {
-    await closeZip(zip);
+    await closeZipArchive(archive);
     throw toReadError(err, path, 'xl/workbook.xml');
   }
 }

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { createInflateRaw } from 'node:zlib';
 import { isAppError } from '../errors.js';
@@ -22,46 +23,112 @@ export const ZIP_LOCAL_HEADER_MAGIC = [0x50, 0x4b, 0x03, 0x04] as const;
 export interface ZipArchive {
   readonly zip: yauzl.ZipFile;
   readonly entries: Map<string, yauzl.Entry>;
+  /** The archive's file, owned here (not by yauzl) so that closing is awaited and deterministic. */
+  readonly file: FileHandle;
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+/** Bytes read from the archive file per read. */
+const FILE_READ_BYTES = 256 * 1024;
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * yauzl reading through a FileHandle this module owns. yauzl's own open() closes its descriptor
+ * asynchronously after reporting an error, so "no descriptor left open" could not be guaranteed
+ * at the moment openTable rejects; here close() is a no-op and the handle is closed by us.
+ */
+class FileHandleReader extends yauzl.RandomAccessReader {
+  constructor(private readonly file: FileHandle) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const file = this.file;
+    let position = start;
+    return new Readable({
+      highWaterMark: FILE_READ_BYTES,
+      read(size: number): void {
+        if (position >= end) {
+          this.push(null);
+          return;
+        }
+        const length = Math.min(size, end - position, FILE_READ_BYTES);
+        file.read(Buffer.allocUnsafe(length), 0, length, position).then(
+          ({ bytesRead, buffer }) => {
+            if (bytesRead === 0) {
+              this.destroy(new Error('unexpected end of zip file'));
+              return;
+            }
+            position += bytesRead;
+            this.push(buffer.subarray(0, bytesRead));
+          },
+          (err: unknown) => this.destroy(asError(err)),
+        );
+      },
+    });
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    this.file.read(buffer, offset, length, position).then(
+      ({ bytesRead }) => callback(bytesRead < length ? new Error('unexpected end of zip file') : null),
+      (err: unknown) => callback(asError(err)),
+    );
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    setImmediate(() => callback(null));
+  }
+}
+
+function zipFromFile(file: FileHandle, size: number): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => {
+    const options = { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true };
+    yauzl.fromRandomAccessReader(new FileHandleReader(file), size, options, (err, zip) => {
       if (err) reject(corruptedFile('zip 结构无法读取', err, { reason: err.message }));
       else resolve(zip);
     });
   });
 }
 
-/** Closes the archive and waits until its file descriptor is really released. */
-export function closeZip(zip: yauzl.ZipFile): Promise<void> {
-  if (!zip.isOpen) return Promise.resolve();
-  return new Promise((resolve) => {
-    zip.once('close', () => resolve());
-    zip.close();
-  });
+const closedFiles = new WeakSet<FileHandle>();
+async function closeFileOnce(file: FileHandle): Promise<void> {
+  if (closedFiles.has(file)) return;
+  closedFiles.add(file);
+  await file.close();
+}
+
+/** Closes the archive and its file; safe to call more than once. */
+export async function closeZipArchive(archive: ZipArchive): Promise<void> {
+  if (archive.zip.isOpen) archive.zip.close();
+  await closeFileOnce(archive.file);
 }
 
 /** Opens a zip and reads its whole central directory (bounded by MAX_ZIP_ENTRIES). */
 export async function openZipArchive(path: string): Promise<ZipArchive> {
-  const zip = await openZip(path);
+  const file = await open(path, 'r');
+  let zip: yauzl.ZipFile | undefined;
   try {
-    if (zip.entryCount > MAX_ZIP_ENTRIES) {
-      throw zipBomb(`压缩包含 ${zip.entryCount} 个条目，超过上限 ${MAX_ZIP_ENTRIES}`, { entryCount: zip.entryCount });
+    const opened = await zipFromFile(file, (await file.stat()).size);
+    zip = opened;
+    if (opened.entryCount > MAX_ZIP_ENTRIES) {
+      throw zipBomb(`压缩包含 ${opened.entryCount} 个条目，超过上限 ${MAX_ZIP_ENTRIES}`, { entryCount: opened.entryCount });
     }
     const entries = await new Promise<Map<string, yauzl.Entry>>((resolve, reject) => {
       const byName = new Map<string, yauzl.Entry>();
-      zip.on('entry', (entry: yauzl.Entry) => {
+      opened.on('entry', (entry: yauzl.Entry) => {
         byName.set(entry.fileName.replace(/\\/g, '/').replace(/^\/+/, ''), entry);
-        zip.readEntry();
+        opened.readEntry();
       });
-      zip.once('end', () => resolve(byName));
-      zip.once('error', (err: Error) => reject(corruptedFile('zip 目录损坏', err, { reason: err.message })));
-      zip.readEntry();
+      opened.once('end', () => resolve(byName));
+      opened.once('error', (err: Error) => reject(corruptedFile('zip 目录损坏', err, { reason: err.message })));
+      opened.readEntry();
     });
-    return { zip, entries };
+    return { zip: opened, entries, file };
   } catch (err) {
-    await closeZip(zip);
+    if (zip?.isOpen) zip.close();
+    await closeFileOnce(file);
     throw err;
   }
 }

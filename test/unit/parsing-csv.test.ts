@@ -215,6 +215,11 @@ describe('delimiter and line-break detection', () => {
     expect(guessDelimiter('a,b\tc\n1,2\t3\n4,5\t6\n', '\n')).toBe(',');
     expect(guessDelimiter('名称\n值\n', '\n')).toBe(',');
     expect(guessDelimiter('a\tb\n"multi\nline"\t2\n', '\n')).toBe('\t');
+    // Same field count either way, but only '|' makes the quotes pair up.
+    expect(guessDelimiter('|",,"|\n', '\n')).toBe('|');
+    // Same field count either way, but a tab split leaves quotes inside the fields.
+    expect(guessDelimiter('|"\té"\n', '\n')).toBe('|');
+    expect(guessDelimiter(',"""","""|",\n,"| ",,""""\n', '\n')).toBe(',');
   });
 
   it('finds the line break outside quotes', () => {
