@@ -1,6 +1,6 @@
 /**
  * Parse-only throughput: streams a table file through openTable and counts rows, without cleaning.
- * Usage (after `npm run build`): node dist/bench/parse.js <file> [<file>…] [--runs N]
+ * Usage (after `npm run build`): node dist/bench/parse.js <file> [<file>…] [--runs N] [--consumer-delay-ms MS]
  * Prints rows/s (median of N runs, each in a fresh child process so peak RSS is per run) and peak RSS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,7 +19,11 @@ interface RunResult {
   format: string;
 }
 
-async function parseOnce(file: string): Promise<RunResult> {
+/**
+ * consumerDelayMs > 0 makes the consumer slower than the parser (a timer per batch, as a cleaning
+ * and saving worker would be): memory must stay flat because the reader only reads on demand.
+ */
+async function parseOnce(file: string, consumerDelayMs: number): Promise<RunResult> {
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -33,6 +37,7 @@ async function parseOnce(file: string): Promise<RunResult> {
     for await (const event of reader) {
       if (event.kind === 'rows') rows += event.rows.length;
       else sheets++;
+      if (consumerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, consumerDelayMs));
     }
   } finally {
     await reader.close();
@@ -63,14 +68,18 @@ function machine(): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    process.stdout.write(JSON.stringify(await parseOnce(args[1])));
+    process.stdout.write(JSON.stringify(await parseOnce(args[1], Number(args[2] ?? 0))));
     return;
   }
-  const runsIndex = args.indexOf('--runs');
-  const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 3;
-  const files = args.filter((a, i) => a !== '--runs' && i !== runsIndex + 1);
+  const option = (name: string, fallback: number): number => {
+    const at = args.indexOf(name);
+    return at >= 0 ? Number(args[at + 1]) : fallback;
+  };
+  const runs = option('--runs', 3);
+  const consumerDelayMs = option('--consumer-delay-ms', 0);
+  const files = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   if (files.length === 0) {
-    console.error('usage: node dist/bench/parse.js <file> [<file>…] [--runs N]');
+    console.error('usage: node dist/bench/parse.js <file> [<file>…] [--runs N] [--consumer-delay-ms MS]');
     process.exitCode = 2;
     return;
   }
@@ -79,7 +88,7 @@ async function main(): Promise<void> {
   for (const file of files) {
     const results: RunResult[] = [];
     for (let i = 0; i < runs; i++) {
-      const child = spawnSync(process.execPath, [self, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const child = spawnSync(process.execPath, [self, '--child', file, String(consumerDelayMs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (child.status !== 0) throw new Error(`run failed: ${child.stderr}`);
       results.push(JSON.parse(child.stdout) as RunResult);
     }

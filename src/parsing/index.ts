@@ -2,7 +2,7 @@ import { isAppError } from '../errors.js';
 import { openCsvReader } from './csv.js';
 import { fileAccessError, sniffFile } from './detect.js';
 import { resolveLimits } from './parse-errors.js';
-import type { OpenOptions, TableReader } from './types.js';
+import type { OpenOptions, RawRow, TableDetails, TableReader } from './types.js';
 import { openXlsReader } from './xls.js';
 import { openXlsxReader } from './xlsx.js';
 
@@ -37,12 +37,17 @@ export async function openTable(path: string, options: OpenOptions = {}): Promis
   }
 }
 
+export interface TableContent {
+  details: TableDetails;
+  sheets: { name: string; headers: string[]; rows: RawRow[] }[];
+}
+
 /**
  * Reads a whole table into memory: for tests, tools and small files only (the pipeline streams).
  */
-export async function readAllRows(path: string, options?: OpenOptions): Promise<{ details: TableReader['details']; sheets: { name: string; headers: string[]; rows: import('./types.js').RawRow[] }[] }> {
+export async function readAllRows(path: string, options?: OpenOptions): Promise<TableContent> {
   const reader = await openTable(path, options);
-  const sheets: { name: string; headers: string[]; rows: import('./types.js').RawRow[] }[] = [];
+  const sheets: TableContent['sheets'] = [];
   try {
     for await (const event of reader) {
       if (event.kind === 'sheet') sheets.push({ name: event.sheet.name, headers: event.sheet.headers, rows: [] });
