@@ -9,8 +9,15 @@
  * end. Per dialect: 3 runs of 200,000 generated rows (95 % clean, 5 % exceptions, ~150 bytes of
  * JSON each) written with insertBatch in batches of BENCH_BATCH (1000), as a worker does; prints
  * rows/s of each run and the median. completeAttempt (which counts the stored rows) is timed apart.
+ *
+ * The machine is shared, so wall-clock rates swing with other people's load. The bench therefore
+ * also measures the CPU the insert loop costs — this process, plus the database server's process
+ * when it runs on this machine (PostgreSQL: the one backend of a 1-connection pool; MySQL/MariaDB:
+ * the whole server process) — and prints rows per CPU-second: the rate one idle core per side
+ * would reach for this strictly sequential client/server exchange (an estimate, not a measurement).
  */
 import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +45,7 @@ function generateBatches(): Batch[] {
     const batch: Batch = { clean: [], exceptions: [], reasons: [] };
     for (let i = start; i < Math.min(start + BATCH, TOTAL_ROWS); i++) {
       const rowNumber = i + 2;
-      const values = [`用户${i}`, `138${String(i).padStart(8, '0')}`, '2024-01-15', '江苏省', '南京市', '玄武区', `中山路${i % 500}号`, `note-${i}`];
+      const values = [`用户${i}`, `138${String(i).padStart(8, '0')}`, '2024-01-15', '江苏省', '南京市', '玄武区', `中山路${i % 500}号`, `customer-${i}@example.com`, `VIP-${i % 7}`, '备注：老客户'];
       if (i % Math.round(1 / EXCEPTION_SHARE) === 0) {
         batch.exceptions.push({
           sheetIndex: 0,
@@ -104,23 +111,80 @@ async function scratchTarget(url: string): Promise<{ url: string; drop: () => Pr
   }
 }
 
+/** CPU seconds (user + system) a local process has used, from /proc; undefined when unreadable. */
+async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function isLocal(url: string): boolean {
+  const host = new URL(url.replace(/^mariadb:/, 'mysql:')).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]';
+}
+
+/** The server process whose CPU time the insert loop costs, when it runs on this machine. */
+async function serverPid(url: string, applicationName: string): Promise<number | undefined> {
+  if (!isLocal(url)) return undefined;
+  switch (dialectOfUrl(url)) {
+    case 'sqlite':
+      return undefined;
+    case 'postgres': {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [applicationName]);
+        return rows.length === 1 ? rows[0].pid : undefined;
+      } finally {
+        await client.end();
+      }
+    }
+    case 'mysql':
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+        if (comm.trim() === 'mariadbd' || comm.trim() === 'mysqld') return Number(entry);
+      }
+      return undefined;
+  }
+}
+
 async function benchUrl(url: string, batches: Batch[]): Promise<void> {
   const dialect = dialectOfUrl(url);
   const target = await scratchTarget(url);
-  const db = createDatabase(target.url, { batchSize: BATCH });
+  const applicationName = `dcs-bench-${randomBytes(4).toString('hex')}`;
+  // One connection: the PostgreSQL backend whose CPU is measured is then the only one.
+  const db = createDatabase(target.url, { batchSize: BATCH, poolSize: 1, applicationName });
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   const completeMs: number[] = [];
+  let serverMeasured = false;
   try {
     await db.migrate();
+    await db.ping();
+    const pid = await serverPid(url, applicationName);
     const cleanedRows = batches.reduce((n, b) => n + b.clean.length, 0);
     const exceptionRows = batches.reduce((n, b) => n + b.exceptions.length, 0);
     for (let run = 0; run < RUNS; run++) {
       const jobId = `bench-${run}-${randomBytes(4).toString('hex')}`;
       await db.createFileRecord({ id: jobId, jobId, originalName: 'bench.csv', size: 1, fileType: 'csv', mimeType: 'text/csv', storageKey: `uploads/${jobId}` });
       await db.startAttempt(jobId, 'bench');
+      const serverBefore = pid === undefined ? undefined : await processCpuSeconds(pid);
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       for (const batch of batches) await db.insertBatch(jobId, 'bench', batch.clean, batch.exceptions, batch.reasons);
       const inserted = performance.now();
+      const client = process.cpuUsage(cpuBefore);
+      const serverAfter = pid === undefined ? undefined : await processCpuSeconds(pid);
+      const serverSeconds = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : 0;
+      serverMeasured ||= serverBefore !== undefined && serverAfter !== undefined;
+      cpuRates.push(TOTAL_ROWS / ((client.user + client.system) / 1e6 + serverSeconds));
+      if (process.env.BENCH_DEBUG) console.log(dialect, "client cpu s", (client.user + client.system) / 1e6, "server cpu s", serverSeconds, "wall s", (inserted - started) / 1000);
       await db.completeAttempt(jobId, 'bench', {
         totalRows: cleanedRows + exceptionRows,
         cleanedRows,
@@ -136,6 +200,7 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
     console.log(
       `${dialect.padEnd(8)} insert: ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' / ')} rows/s` +
         `  median ${Math.round(median(rates)).toLocaleString('en-US')} rows/s` +
+        `  | per CPU-second (${dialect === 'sqlite' ? 'in-process' : serverMeasured ? 'client + server' : 'client only: server not local'}) median ${Math.round(median(cpuRates)).toLocaleString('en-US')} rows/s` +
         `  | completeAttempt (row-count check) median ${median(completeMs).toFixed(0)} ms`,
     );
   } finally {

@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import type { DialectName } from './model.js';
 import type { StorageSchema } from './schema.js';
 
-/** SQLite waits this long for another process's write transaction before SQLITE_BUSY. */
+/** Default time SQLite waits for another process's write transaction before SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 
 /** How a `DATABASE_URL` is reached. */
@@ -49,13 +49,15 @@ export interface ConnectOptions {
   applicationName: string;
   /** How long to wait for a connection before failing (the error keeps the driver's code). */
   connectTimeoutMs: number;
+  /** SQLite busy_timeout. */
+  sqliteBusyTimeoutMs: number;
 }
 
 /** Opens the dialect's driver and wraps it in Kysely. Connections are made lazily (SQLite: now). */
 export function openConnection(target: DatabaseTarget, options: ConnectOptions): OpenedConnection {
   switch (target.dialect) {
     case 'sqlite':
-      return openSqlite(target.file);
+      return openSqlite(target.file, options.sqliteBusyTimeoutMs);
     case 'postgres':
       return openPostgres(target.url, options);
     case 'mysql':
@@ -63,11 +65,11 @@ export function openConnection(target: DatabaseTarget, options: ConnectOptions):
   }
 }
 
-function openSqlite(file: string): OpenedConnection {
+function openSqlite(file: string, busyTimeoutMs: number): OpenedConnection {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   // busy_timeout first: switching to WAL needs a lock another starting process may hold.
-  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`);
   // WAL: readers never block the single writer, and several worker processes can share the file.
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode (only a power loss may lose the last commits).
@@ -85,10 +87,14 @@ function openPostgres(url: string, options: ConnectOptions): OpenedConnection {
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client whose server connection dies (restart, pg_terminate_backend) emits 'error' on
-  // the pool; the pool has already dropped it and opens a fresh one on the next checkout. Without
-  // a listener the event would crash the process.
+  // A client whose server connection dies (restart, pg_terminate_backend) emits 'error'. An idle
+  // one is reported on the pool, which has already dropped it and opens a fresh one on the next
+  // checkout; a checked-out one also fails its running query (that is how the caller learns of
+  // it) and is discarded on release. Without these listeners the events would crash the process.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const kysely = new Kysely<StorageSchema>({ dialect: new PostgresDialect({ pool }) });
   return { dialect: 'postgres', kysely, pool };
 }

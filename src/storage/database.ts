@@ -8,7 +8,7 @@ import type { CleanRecord, ColumnType, ExceptionRecord, SheetLayout } from '../c
 import { AppError } from '../errors.js';
 import type { FileFormat } from '../parsing/types.js';
 import type { ProcessStatistics } from '../pipeline/types.js';
-import { openConnection, parseDatabaseUrl, type OpenedConnection } from './connection.js';
+import { openConnection, parseDatabaseUrl, SQLITE_BUSY_TIMEOUT_MS, type OpenedConnection } from './connection.js';
 import { StaleAttemptError } from './errors.js';
 import { storageMigrations } from './migrations.js';
 import {
@@ -49,6 +49,12 @@ export interface DatabaseOptions {
   deleteChunkSize?: number;
   /** How long to wait for a server connection before failing. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * SQLite: how long a write waits for another process's transaction before failing with
+   * SQLITE_BUSY. Default 15 s. (better-sqlite3 waits synchronously; write transactions are kept
+   * to one batch, a few milliseconds, so real waits are short.)
+   */
+  sqliteBusyTimeoutMs?: number;
   /** PostgreSQL `application_name`, to find this process's sessions in `pg_stat_activity`. */
   applicationName?: string;
   /** Clock for every stored timestamp (tests inject one). Default `() => new Date()`. */
@@ -216,6 +222,7 @@ export class Database {
       poolSize: options.poolSize ?? 10,
       applicationName: options.applicationName ?? 'data-cleaning-service',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
     });
     this.#kysely = this.#connection.kysely;
     this.#sqliteLock = this.#connection.dialect === 'sqlite' ? sqliteWriteLock(this.#connection.file) : undefined;
@@ -836,7 +843,7 @@ export class Database {
         if (!current || current.status !== 'processing' || current.attempt_token !== batch.token) {
           throw new StaleAttemptError(batch.jobId, batch.token, current?.status);
         }
-        const counts = await copyPostgresRows(client, batch, this.batchSize);
+        const counts = await copyPostgresRows(client, batch);
         await client.query('commit');
         return counts;
       } catch (err) {

@@ -90,13 +90,25 @@ export class LocalFileStore implements FileStore {
     const id = randomUUID();
     const key = `${UPLOADS}/${id}`;
     const dir = join(this.rootDir, UPLOADS);
-    await mkdir(dir, { recursive: true });
+    // The source may fail while the directory is being made (client gone): hold its error until
+    // pipeline() takes over (it reports an already-errored stream) instead of letting it go unhandled.
+    const holdError = () => undefined;
+    source.on('error', holdError);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      source.off('error', holdError);
+      source.destroy();
+      throw err;
+    }
     // Same directory as the final file, so the rename is atomic and a reader never sees half a file.
     const tempPath = join(dir, `${TEMP_PREFIX}${id}`);
     const finalPath = join(dir, id);
     const limit = new SizeLimit(options.maxBytes);
     try {
-      await pipeline(source, limit, createWriteStream(tempPath, { flags: 'wx' }));
+      const done = pipeline(source, limit, createWriteStream(tempPath, { flags: 'wx' }));
+      source.off('error', holdError);
+      await done;
       await rename(tempPath, finalPath);
     } catch (err) {
       // pipeline() destroys every stream on failure, the source included.

