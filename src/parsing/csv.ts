@@ -221,52 +221,60 @@ export class CsvTableReader implements TableReader {
   private async *read(): AsyncGenerator<TableEvent> {
     const { maxLineLength } = this.limits;
     const parser = new Papa.Parser({ delimiter: this.delimiter, newline: this.newline, quoteChar: QUOTE });
-    const rows = new RowBatcher(this.limits, this.batchSize);
-    let headerSeen = false;
-    let recordNumber = 0;
+    const state: RecordState = { rows: new RowBatcher(this.limits, this.batchSize), headerSeen: false, recordNumber: 0 };
     let pending = '';
-
-    // Handles the complete records of one parse; returns the events to yield.
-    const take = function* (this: CsvTableReader, records: string[][], checkLengths: boolean): Generator<TableEvent> {
-      for (const cells of records) {
-        recordNumber++;
-        rows.checkColumns(cells.length);
-        if (checkLengths && recordLength(cells) > maxLineLength) throw lineTooLong(maxLineLength, recordNumber);
-        if (isBlankRow(cells)) continue;
-        if (!headerSeen) {
-          headerSeen = true;
-          yield rows.sheetEvent('Sheet1', headersOf(cells));
-          continue;
-        }
-        const batch = rows.add(recordNumber, cells);
-        this.dataRows = rows.dataRows;
-        if (batch) yield batch;
-      }
-    };
-
     try {
       for await (const chunk of this.chunks()) {
         const aggregate = pending + chunk;
         const result = parser.parse(aggregate, 0, true) as Papa.ParseResult<string[]>;
         pending = aggregate.substring(result.meta.cursor);
-        if (pending.length > maxLineLength) throw lineTooLong(maxLineLength, recordNumber + 1);
-        yield* take.call(this, result.data, aggregate.length > maxLineLength);
+        // The unfinished record is all that is carried over: bounding it bounds memory.
+        if (pending.length > maxLineLength) throw lineTooLong(maxLineLength, state.recordNumber + 1);
+        yield* this.recordEvents(state, result.data, aggregate.length > maxLineLength);
       }
-      if (!this.closed) {
-        const result = parser.parse(pending, 0, false) as Papa.ParseResult<string[]>;
-        const unclosed = result.errors.find((e) => e.code === 'MissingQuotes');
-        if (unclosed) throw corruptedFile(`第 ${recordNumber + 1} 行的引号没有闭合（文件可能被截断）`, undefined, { rowNumber: recordNumber + 1 });
-        yield* take.call(this, result.data, pending.length > maxLineLength);
-        const last = rows.flush();
-        if (last) yield last;
-        if (!headerSeen) throw emptyFile('文件只包含空行');
-        this.dataRows = rows.dataRows;
-        this.finished = true;
+      if (this.closed) return;
+      const result = parser.parse(pending, 0, false) as Papa.ParseResult<string[]>;
+      const unclosed = result.errors.find((e) => e.code === 'MissingQuotes');
+      if (unclosed) {
+        const rowNumber = state.recordNumber + (unclosed.row ?? 0) + 1;
+        throw corruptedFile(`第 ${rowNumber} 行的引号没有闭合（文件可能被截断）`, undefined, { rowNumber });
       }
+      yield* this.recordEvents(state, result.data, pending.length > maxLineLength);
+      const last = state.rows.flush();
+      if (last) yield last;
+      if (!state.headerSeen) throw emptyFile('文件只包含空行');
+      this.dataRows = state.rows.dataRows;
+      this.finished = true;
     } finally {
       await this.close();
     }
   }
+
+  /** Turns complete records into events: header first, then data rows in batches. */
+  private *recordEvents(state: RecordState, records: string[][], checkLengths: boolean): Generator<TableEvent> {
+    const { maxLineLength } = this.limits;
+    for (const cells of records) {
+      state.recordNumber++;
+      state.rows.checkColumns(cells.length);
+      if (checkLengths && recordLength(cells) > maxLineLength) throw lineTooLong(maxLineLength, state.recordNumber);
+      if (isBlankRow(cells)) continue;
+      if (!state.headerSeen) {
+        state.headerSeen = true;
+        yield state.rows.sheetEvent('Sheet1', headersOf(cells));
+        continue;
+      }
+      const batch = state.rows.add(state.recordNumber, cells);
+      this.dataRows = state.rows.dataRows;
+      if (batch) yield batch;
+    }
+  }
+}
+
+interface RecordState {
+  rows: RowBatcher;
+  headerSeen: boolean;
+  /** Records seen so far, blank ones included: the spreadsheet row number of the last one. */
+  recordNumber: number;
 }
 
 /** Characters of a record without its quotes: enough to tell a runaway record from a normal one. */

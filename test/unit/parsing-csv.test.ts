@@ -136,7 +136,7 @@ describe('CSV records', () => {
   it('rejects an unterminated quote at the end of the file', async () => {
     const error = await errorOf(tempFile('a,b\n1,"2\n3,4\n'));
     expect(error.code).toBe('CORRUPTED_FILE');
-    expect(error.message).toContain('引号');
+    expect(error.message).toContain('第 2 行的引号');
   });
 });
 
