@@ -162,6 +162,8 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
   const db = createDatabase(target.url, { batchSize: BATCH, poolSize: 1, applicationName });
   const rates: number[] = [];
   const cpuRates: number[] = [];
+  const clientCpuMs: number[] = [];
+  const serverCpuMs: number[] = [];
   const completeMs: number[] = [];
   let serverMeasured = false;
   try {
@@ -184,7 +186,8 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
       const serverSeconds = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : 0;
       serverMeasured ||= serverBefore !== undefined && serverAfter !== undefined;
       cpuRates.push(TOTAL_ROWS / ((client.user + client.system) / 1e6 + serverSeconds));
-      if (process.env.BENCH_DEBUG) console.log(dialect, "client cpu s", (client.user + client.system) / 1e6, "server cpu s", serverSeconds, "wall s", (inserted - started) / 1000);
+      clientCpuMs.push((client.user + client.system) / 1000);
+      serverCpuMs.push(serverSeconds * 1000);
       await db.completeAttempt(jobId, 'bench', {
         totalRows: cleanedRows + exceptionRows,
         cleanedRows,
@@ -197,11 +200,14 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
       rates.push(TOTAL_ROWS / ((inserted - started) / 1000));
       await db.deleteFileRecord(jobId);
     }
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    const cpuSource = dialect === 'sqlite' ? 'in-process' : serverMeasured ? 'client + server' : 'client only, server not local';
     console.log(
-      `${dialect.padEnd(8)} insert: ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' / ')} rows/s` +
-        `  median ${Math.round(median(rates)).toLocaleString('en-US')} rows/s` +
-        `  | per CPU-second (${dialect === 'sqlite' ? 'in-process' : serverMeasured ? 'client + server' : 'client only: server not local'}) median ${Math.round(median(cpuRates)).toLocaleString('en-US')} rows/s` +
-        `  | completeAttempt (row-count check) median ${median(completeMs).toFixed(0)} ms`,
+      `${dialect.padEnd(8)} wall: ${rates.map(fmt).join(' / ')} rows/s, median ${fmt(median(rates))} rows/s\n` +
+        `${''.padEnd(8)} cpu:  client ${fmt(median(clientCpuMs))} ms` +
+        (dialect === 'sqlite' ? '' : `, server ${serverMeasured ? `${fmt(median(serverCpuMs))} ms` : 'n/a'}`) +
+        ` per run → ${fmt(median(cpuRates))} rows per CPU-second (${cpuSource})\n` +
+        `${''.padEnd(8)} completeAttempt (row-count check): median ${fmt(median(completeMs))} ms`,
     );
   } finally {
     await db.close();

@@ -51,6 +51,8 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
   /** SQLite busy_timeout. */
   sqliteBusyTimeoutMs: number;
+  /** Told when an idle pooled connection died (the pool has dropped it already). */
+  onIdleConnectionLost?: (err: Error & { code?: string }) => void;
 }
 
 /** Opens the dialect's driver and wraps it in Kysely. Connections are made lazily (SQLite: now). */
@@ -91,7 +93,7 @@ function openPostgres(url: string, options: ConnectOptions): OpenedConnection {
   // one is reported on the pool, which has already dropped it and opens a fresh one on the next
   // checkout; a checked-out one also fails its running query (that is how the caller learns of
   // it) and is discarded on release. Without these listeners the events would crash the process.
-  pool.on('error', () => undefined);
+  pool.on('error', (err) => options.onIdleConnectionLost?.(err));
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });

@@ -23,7 +23,9 @@ import {
   type NewFileRecord,
   type PageQuery,
   type RemovedJobFiles,
+  type ActivitySummary,
   type ResultCounts,
+  type StorageLogger,
   type StoredException,
   type UnsuccessfulStatus,
 } from './model.js';
@@ -59,6 +61,8 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Clock for every stored timestamp (tests inject one). Default `() => new Date()`. */
   now?: () => Date;
+  /** Receives "migrations applied" and "pooled connection lost" notes. */
+  logger?: StorageLogger;
 }
 
 /** Opens (lazily connects) the database named by a `DATABASE_URL`. Call `migrate()` before use. */
@@ -171,7 +175,7 @@ function toStoredException(row: { sheet_index: number; row_number: number; data:
     rowNumber: Number(row.row_number),
     values: JSON.parse(row.data) as string[],
     errors: JSON.parse(row.errors) as ExceptionRecord['errors'],
-    message: row.message,
+    reason: row.message,
   };
 }
 
@@ -210,6 +214,7 @@ export class Database {
   #sqliteInsert: ((batch: EncodedBatch) => WrittenCounts) | undefined;
   #maxAllowedPacket: Promise<number> | undefined;
   #closing: Promise<void> | undefined;
+  readonly #logger: StorageLogger | undefined;
 
   /** Prefer {@link createDatabase}. Opens the driver; server connections are made on first use. */
   constructor(url: string, options: DatabaseOptions = {}) {
@@ -218,11 +223,13 @@ export class Database {
     this.batchSize = options.batchSize ?? 1000;
     this.#deleteChunkSize = options.deleteChunkSize ?? 5000;
     this.#now = options.now ?? (() => new Date());
+    this.#logger = options.logger;
     this.#connection = openConnection(target, {
       poolSize: options.poolSize ?? 10,
       applicationName: options.applicationName ?? 'data-cleaning-service',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
+      onIdleConnectionLost: (err) => this.#logger?.warn({ dialect: this.dialect, code: err.code, err: err.message }, 'database: pooled connection lost; the pool reconnects'),
     });
     this.#kysely = this.#connection.kysely;
     this.#sqliteLock = this.#connection.dialect === 'sqlite' ? sqliteWriteLock(this.#connection.file) : undefined;
@@ -238,9 +245,12 @@ export class Database {
   async migrate(): Promise<string[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#migrateOnce();
+        const applied = await this.#migrateOnce();
+        if (applied.length > 0) this.#logger?.info({ dialect: this.dialect, applied }, 'database: migrations applied');
+        return applied;
       } catch (err) {
         if (attempt >= 5) throw err;
+        this.#logger?.warn({ dialect: this.dialect, attempt, err: err instanceof Error ? err.message : String(err) }, 'database: migration attempt failed, retrying');
         await sleep(50 * attempt + Math.random() * 100);
       }
     }
@@ -395,7 +405,8 @@ export class Database {
   }
 
   /**
-   * Records in the given statuses, least recently updated first (for the recovery manager).
+   * Records in the given statuses, at most `limit`: least recently updated first (the recovery
+   * manager's scan), or most recently finished first (`orderBy: 'completedAtDesc'`).
    */
   async findRecordsByStatus(statuses: readonly JobStatus[], options: FindByStatusOptions): Promise<FileRecord[]> {
     if (statuses.length === 0) return [];
@@ -403,8 +414,39 @@ export class Database {
     if (options.updatedBefore !== undefined) query = query.where('updated_at', '<', this.#time(options.updatedBefore));
     if (options.enqueued === true) query = query.where('enqueued_at', 'is not', null);
     if (options.enqueued === false) query = query.where('enqueued_at', 'is', null);
-    const rows = await query.orderBy('updated_at', 'asc').orderBy('id', 'asc').limit(options.limit).execute();
+    query =
+      options.orderBy === 'completedAtDesc'
+        ? query.where('completed_at', 'is not', null).orderBy('completed_at', 'desc').orderBy('id', 'desc')
+        : query.orderBy('updated_at', 'asc').orderBy('id', 'asc');
+    const rows = await query.limit(options.limit).execute();
     return rows.map(toFileRecord);
+  }
+
+  /** How many jobs reached each final status since `since` (by completedAt), and their rows. */
+  async activitySince(since: Date): Promise<ActivitySummary> {
+    const rows = await this.#kysely
+      .selectFrom('file_records')
+      .select((eb) => [
+        'status',
+        eb.fn.countAll().as('jobs'),
+        eb.fn.sum<number | string | null>('total_rows').as('rows'),
+        eb.fn.sum<number | string | null>('processing_time_ms').as('time'),
+      ])
+      .where('completed_at', '>=', this.#time(since))
+      .groupBy('status')
+      .execute();
+    const summary: ActivitySummary = { completed: 0, failed: 0, timedOut: 0, cancelled: 0, completedRows: 0, processingTimeMs: 0 };
+    for (const row of rows) {
+      const jobs = Number(row.jobs);
+      if (row.status === 'completed') {
+        summary.completed = jobs;
+        summary.completedRows = Number(row.rows ?? 0);
+        summary.processingTimeMs = Number(row.time ?? 0);
+      } else if (row.status === 'failed') summary.failed = jobs;
+      else if (row.status === 'timeout') summary.timedOut = jobs;
+      else if (row.status === 'cancelled') summary.cancelled = jobs;
+    }
+    return summary;
   }
 
   /**

@@ -114,9 +114,9 @@ export interface PageQuery {
   pageSize: number;
 }
 
-/** An exception as stored: the record plus the readable reasons text of `error_logs.message`. */
+/** An exception as stored: the record plus its readable reason text (column `error_logs.message`). */
 export interface StoredException extends ExceptionRecord {
-  message: string;
+  reason: string;
 }
 
 /** Result rows stored for one job. */
@@ -144,11 +144,34 @@ export interface RemovedJobFiles {
   exceptionFilePath: string | null;
 }
 
-/** Filters of `findRecordsByStatus` (used by the recovery manager). */
+/** Filters and order of `findRecordsByStatus`. */
 export interface FindByStatusOptions {
+  /**
+   * `updatedAtAsc` (default): least recently changed first — what the recovery manager scans.
+   * `completedAtDesc`: most recently finished first — e.g. the latest failures on the dashboard.
+   */
+  orderBy?: 'updatedAtAsc' | 'completedAtDesc';
   /** Only records whose last change is older than this. */
   updatedBefore?: Date;
   /** `false`: only records that never reached the queue; `true`: only enqueued ones. */
   enqueued?: boolean;
   limit: number;
+}
+
+/** Jobs that reached a final status since a given time (queue statistics, SPEC R9.3). */
+export interface ActivitySummary {
+  completed: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  /** Rows (clean + exceptions) of the completed jobs. */
+  completedRows: number;
+  /** Sum of the completed jobs' processing times. */
+  processingTimeMs: number;
+}
+
+/** The slice of a pino logger the database uses (migrations applied, connection trouble). */
+export interface StorageLogger {
+  info(details: object, message?: string): void;
+  warn(details: object, message?: string): void;
 }

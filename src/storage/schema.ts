@@ -8,9 +8,12 @@ import type { ColumnType, Generated } from 'kysely';
  *   UTC text on SQLite (→ string); ISO text sorts and compares like the instant it names.
  */
 export type DbInteger = ColumnType<number | string | bigint, number, number>;
+/** A timestamp column: Date on PostgreSQL/MySQL, ISO-8601 text on SQLite. */
 export type DbTimestamp = ColumnType<Date | string, Date | string, Date | string>;
+/** A nullable timestamp column. */
 export type DbNullableTimestamp = ColumnType<Date | string | null, Date | string | null, Date | string | null>;
 
+/** `file_records`: one row per upload/task; JSON columns hold text. */
 export interface FileRecordsTable {
   id: string;
   job_id: string;
@@ -40,6 +43,7 @@ export interface FileRecordsTable {
   updated_at: DbTimestamp;
 }
 
+/** `clean_data`: one row per clean spreadsheet row, unique by (job_id, sheet_index, row_number). */
 export interface CleanDataTable {
   id: Generated<number | string>;
   job_id: string;
@@ -50,6 +54,7 @@ export interface CleanDataTable {
   data: string;
 }
 
+/** `error_logs`: one row per exception row, unique by (job_id, sheet_index, row_number). */
 export interface ErrorLogsTable {
   id: Generated<number | string>;
   job_id: string;

@@ -266,6 +266,64 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
     expect(await db.findRecordsByStatus([], { limit: 10 })).toEqual([]);
   });
 
+  it('lists the latest failures and summarises recent activity for the queue statistics', async () => {
+    clock = new Date('2024-03-01T08:00:00.000Z');
+    const early = await recordIn('failed');
+    clock = new Date('2024-03-01T09:00:00.000Z');
+    const timedOut = await recordIn('timeout');
+    const completed = await recordIn('completed');
+    const withRows = await recordIn('processing');
+    await db.insertBatch(withRows.jobId, 'token-1', [{ sheetIndex: 0, rowNumber: 2, values: ['a'] }], [
+      { sheetIndex: 0, rowNumber: 3, values: ['b'], errors: [{ field: 'f', value: 'b', errorType: 'INVALID_PHONE', message: 'm' }] },
+    ]);
+    await db.completeAttempt(withRows.jobId, 'token-1', {
+      totalRows: 2,
+      cleanedRows: 1,
+      exceptionRows: 1,
+      processingTimeMs: 20,
+      statistics: { totalRows: 2, cleanedRows: 1, exceptionRows: 1, errorsByType: {}, errorsByField: {}, processingTimeMs: 20, format: 'csv', sheets: [] },
+      layout: [],
+    });
+    await recordIn('cancelled');
+    clock = new Date('2024-03-01T09:30:00.000Z');
+    const late = await recordIn('failed');
+    await recordIn('processing');
+
+    const latest = await db.findRecordsByStatus(['failed', 'timeout'], { limit: 2, orderBy: 'completedAtDesc' });
+    expect(latest.map((r) => r.jobId)).toEqual([late.jobId, timedOut.jobId]);
+    expect((await db.findRecordsByStatus(['failed', 'timeout'], { limit: 10, orderBy: 'completedAtDesc' })).map((r) => r.jobId)).toEqual([
+      late.jobId,
+      timedOut.jobId,
+      early.jobId,
+    ]);
+
+    expect(completed.processingTimeMs).toBe(1);
+    expect(await db.activitySince(new Date('2024-03-01T08:30:00.000Z'))).toEqual({
+      completed: 2,
+      failed: 1,
+      timedOut: 1,
+      cancelled: 1,
+      completedRows: 2,
+      processingTimeMs: 21,
+    });
+    expect(await db.activitySince(new Date('2024-03-02T00:00:00.000Z'))).toEqual({ completed: 0, failed: 0, timedOut: 0, cancelled: 0, completedRows: 0, processingTimeMs: 0 });
+  });
+
+  it('tells its logger which migrations it applied', async () => {
+    const notes: string[] = [];
+    const logger = { info: (_d: object, m?: string) => notes.push(m ?? ''), warn: (_d: object, m?: string) => notes.push(m ?? '') };
+    const fresh = await createIsolatedDatabase(name);
+    const other = createDatabase(fresh.url, { logger });
+    try {
+      await other.migrate();
+      await other.migrate();
+      expect(notes).toEqual(['database: migrations applied']);
+    } finally {
+      await other.close();
+      await fresh.drop();
+    }
+  });
+
   describe('retention', () => {
     let root: string;
     let store: LocalFileStore;

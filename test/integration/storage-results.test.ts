@@ -94,7 +94,7 @@ describe.each(testDatabases())('results on $name', ({ name }) => {
     expect(page4.rows).toEqual(expectedClean.slice(900));
     expect((await db.cleanRows(jobId, { page: 5, pageSize: 300 })).rows).toEqual([]);
 
-    const expectedExceptions: StoredException[] = exceptions.map((e, i) => ({ ...e, message: reasons[i] })).sort(byPosition);
+    const expectedExceptions: StoredException[] = exceptions.map((e, i) => ({ ...e, reason: reasons[i] })).sort(byPosition);
     const allExceptions = await db.exceptionRows(jobId, { page: 1, pageSize: 100 });
     expect(allExceptions).toEqual({ rows: expectedExceptions, total: 50 });
 
@@ -111,7 +111,7 @@ describe.each(testDatabases())('results on $name', ({ name }) => {
     const jobId = await processingJob('t');
     await db.insertBatch(jobId, 't', [], exceptionRecords(1));
     const { rows } = await db.exceptionRows(jobId, { page: 1, pageSize: 10 });
-    expect(rows[0].message).toBe('手机: 手机号格式不正确：12345; 地址: 无法识别省份');
+    expect(rows[0].reason).toBe('手机: 手机号格式不正确：12345; 地址: 无法识别省份');
     await expect(db.insertBatch(jobId, 't', [], exceptionRecords(2), ['only one'])).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
@@ -296,7 +296,7 @@ describe.each(testDatabases())('results on $name', ({ name }) => {
     expect(exception.values).toEqual(expectedValues);
     expect(exception.errors.map((e) => e.message)).toEqual(expectedValues);
     // The free-text reason column cannot hold NUL (PostgreSQL) or lone surrogates (UTF-8): replaced.
-    expect(exception.message).toBe('原因：\ufffd 空字符与 \ufffd 孤立代理');
+    expect(exception.reason).toBe('原因：\ufffd 空字符与 \ufffd 孤立代理');
 
     const record = await db.createFileRecord(sampleFileRecord({ originalName: '报表\u0000😀.xlsx' }));
     expect(record.originalName).toBe('报表\ufffd😀.xlsx');
