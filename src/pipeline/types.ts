@@ -1,5 +1,5 @@
 import type { CleanRecord, ColumnType, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
-import type { FileFormat, ParseLimits } from '../parsing/types.js';
+import type { FileFormat, ParseLimits, TableDetails } from '../parsing/types.js';
 
 export type { CleanRecord, ExceptionRecord, SheetLayout };
 
@@ -27,12 +27,16 @@ export interface ProcessStatistics {
 
 /**
  * Where processFile() sends its results. The CLI writes export files, the database sink stores rows.
- * Calls are strictly sequential: sheet() before the first batch of that sheet, finish() or abort() last.
+ * Calls are strictly sequential: begin(), sheet() before the first batch of that sheet, finish() or abort() last.
  */
 export interface RecordSink {
+  /** Called once the file is open: what the reader learned (format, sheet count…). */
+  begin?(details: TableDetails): Promise<void> | void;
   sheet(layout: SheetLayout): Promise<void> | void;
   write(batch: RecordBatch): Promise<void> | void;
-  /** Called once all rows were written; flush and close (phase 'saving' then 'exporting'). */
+  /** Called after the last batch: make every row durable (phase 'saving'). */
+  flush?(): Promise<void> | void;
+  /** Called once all rows are saved: produce the outputs and close (phase 'exporting'). */
   finish(stats: ProcessStatistics): Promise<void> | void;
   /** Called on any failure or abort; must release resources and remove partial outputs. */
   abort(reason: unknown): Promise<void> | void;

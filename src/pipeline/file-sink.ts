@@ -1,0 +1,126 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { CleanRecord, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
+import { createRowMapper, createTableWriter, type ExportFormat, type RowMapper, type TableWriter } from '../export/index.js';
+import type { TableDetails } from '../parsing/types.js';
+import { exportSheetName, writeExport, type ResultKind } from './export-job.js';
+import type { RecordBatch, RecordSink } from './types.js';
+
+export interface FileSinkOutputs {
+  clean: string;
+  exceptions: string;
+}
+
+async function writeChunk(stream: WriteStream, chunk: string): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+async function endStream(stream: WriteStream): Promise<void> {
+  if (stream.closed) return;
+  stream.end();
+  await once(stream, 'close');
+}
+
+async function* readSpool<T>(path: string, batchSize = 2000): AsyncGenerator<T[]> {
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let batch: T[] = [];
+  for await (const line of lines) {
+    if (!line) continue;
+    batch.push(JSON.parse(line) as T);
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Writes `clean_data.<format>` and `exception_data.<format>` into a directory (the `dcs clean`
+ * command). A single-sheet file is written straight through; a multi-sheet workbook needs the
+ * columns of every sheet before the first row (SPEC R11: one table with 工作表 and the union of the
+ * columns), so its records are spooled to temporary files and exported at the end. Outputs appear
+ * under their final names only when complete; on failure nothing is left behind.
+ */
+export class FileSink implements RecordSink {
+  readonly outputs: FileSinkOutputs;
+  private readonly layouts: SheetLayout[] = [];
+  private spooling = false;
+  private direct?: { mapper: RowMapper; clean: TableWriter; exceptions: TableWriter };
+  private spools?: { clean: WriteStream; exceptions: WriteStream };
+  private readonly partial: FileSinkOutputs;
+  private readonly spoolPaths: FileSinkOutputs;
+
+  constructor(
+    private readonly outDir: string,
+    private readonly format: ExportFormat,
+  ) {
+    this.outputs = { clean: join(outDir, `clean_data.${format}`), exceptions: join(outDir, `exception_data.${format}`) };
+    const tag = `${process.pid}-${Date.now()}`;
+    this.partial = { clean: `${this.outputs.clean}.${tag}.partial`, exceptions: `${this.outputs.exceptions}.${tag}.partial` };
+    this.spoolPaths = { clean: join(outDir, `.clean.${tag}.spool`), exceptions: join(outDir, `.exceptions.${tag}.spool`) };
+  }
+
+  async begin(details: TableDetails): Promise<void> {
+    await mkdir(this.outDir, { recursive: true });
+    this.spooling = (details.sheetCount ?? 1) > 1;
+    if (this.spooling) {
+      this.spools = { clean: createWriteStream(this.spoolPaths.clean), exceptions: createWriteStream(this.spoolPaths.exceptions) };
+    }
+  }
+
+  async sheet(layout: SheetLayout): Promise<void> {
+    this.layouts.push(layout);
+    if (this.spooling) return;
+    if (this.direct) throw new Error('a second sheet in a file announced as single-sheet');
+    const mapper = createRowMapper([layout]);
+    this.direct = {
+      mapper,
+      clean: await createTableWriter(this.format, createWriteStream(this.partial.clean), { name: exportSheetName('clean'), columns: [...mapper.cleanColumns] }),
+      exceptions: await createTableWriter(this.format, createWriteStream(this.partial.exceptions), { name: exportSheetName('exceptions'), columns: [...mapper.exceptionColumns] }),
+    };
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    if (this.direct) {
+      const { mapper, clean, exceptions } = this.direct;
+      if (batch.clean.length > 0) await clean.writeRows(batch.clean.map((r) => mapper.clean(r)));
+      if (batch.exceptions.length > 0) await exceptions.writeRows(batch.exceptions.map((r) => mapper.exception(r)));
+    } else if (this.spools) {
+      if (batch.clean.length > 0) await writeChunk(this.spools.clean, batch.clean.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      if (batch.exceptions.length > 0) await writeChunk(this.spools.exceptions, batch.exceptions.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+  }
+
+  async finish(): Promise<void> {
+    if (this.direct) {
+      await this.direct.clean.close();
+      await this.direct.exceptions.close();
+    } else if (this.spools) {
+      await endStream(this.spools.clean);
+      await endStream(this.spools.exceptions);
+      for (const kind of ['clean', 'exceptions'] as ResultKind[]) {
+        const batches = kind === 'clean' ? readSpool<CleanRecord>(this.spoolPaths.clean) : readSpool<ExceptionRecord>(this.spoolPaths.exceptions);
+        await writeExport(kind, this.format, this.layouts, batches, createWriteStream(this.partial[kind === 'clean' ? 'clean' : 'exceptions']));
+      }
+      await this.removeSpools();
+    }
+    await rename(this.partial.clean, this.outputs.clean);
+    await rename(this.partial.exceptions, this.outputs.exceptions);
+  }
+
+  async abort(): Promise<void> {
+    await this.direct?.clean.abort();
+    await this.direct?.exceptions.abort();
+    this.spools?.clean.destroy();
+    this.spools?.exceptions.destroy();
+    await Promise.all([rm(this.partial.clean, { force: true }), rm(this.partial.exceptions, { force: true }), this.removeSpools()]);
+  }
+
+  private async removeSpools(): Promise<void> {
+    await Promise.all([rm(this.spoolPaths.clean, { force: true }), rm(this.spoolPaths.exceptions, { force: true })]);
+  }
+}

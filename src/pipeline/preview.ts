@@ -1,0 +1,50 @@
+import { detectColumnTypes, DETECTION_SAMPLE_ROWS, uniqueHeaders } from '../cleaning/columns.js';
+import { cellText, isEmptyRow } from '../cleaning/row.js';
+import type { CellValue, ColumnType } from '../cleaning/types.js';
+import { AppError } from '../errors.js';
+import { openTable } from '../parsing/index.js';
+import type { FileFormat, ParseLimits } from '../parsing/types.js';
+
+export interface FilePreview {
+  format: FileFormat;
+  sheets: { name: string; headers: string[]; detectedTypes: ColumnType[]; sampleRows: string[][] }[];
+}
+
+const SAMPLE_ROWS_SHOWN = 5;
+const MAX_SHEETS = 20;
+
+/**
+ * Headers, detected column types and a few rows of each sheet, without cleaning or storing
+ * anything: lets a user check and override column types before uploading for real. A CSV may be
+ * sent truncated (its first few hundred KB); a cut-off last record is simply not shown.
+ */
+export async function previewFile(path: string, options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits> } = {}): Promise<FilePreview> {
+  const reader = await openTable(path, { limits: options.limits, batchSize: DETECTION_SAMPLE_ROWS });
+  const sheets: FilePreview['sheets'] = [];
+  let current: { name: string; headers: string[]; rows: CellValue[][] } | undefined;
+  const finish = () => {
+    if (!current) return;
+    const types = detectColumnTypes(current.headers, current.rows, options.columnTypes);
+    sheets.push({ name: current.name, headers: current.headers, detectedTypes: types, sampleRows: current.rows.slice(0, SAMPLE_ROWS_SHOWN).map((r) => r.map(cellText)) });
+    current = undefined;
+  };
+  try {
+    for await (const event of reader) {
+      if (event.kind === 'sheet') {
+        finish();
+        if (sheets.length >= MAX_SHEETS) break;
+        current = { name: event.sheet.name, headers: uniqueHeaders(event.sheet.headers), rows: [] };
+      } else if (current && current.rows.length < DETECTION_SAMPLE_ROWS) {
+        for (const row of event.rows) if (!isEmptyRow(row.cells) && current.rows.length < DETECTION_SAMPLE_ROWS) current.rows.push(row.cells);
+      }
+    }
+  } catch (err) {
+    // A truncated CSV sample may end inside a quoted field; what was read is still a valid preview.
+    if (!(reader.details.format === 'csv' && sheets.length + (current ? 1 : 0) > 0 && !(err instanceof AppError && err.code !== 'CORRUPTED_FILE'))) throw err;
+  } finally {
+    await reader.close();
+  }
+  finish();
+  if (sheets.length === 0) throw new AppError('EMPTY_FILE', '文件中没有数据');
+  return { format: reader.details.format, sheets };
+}

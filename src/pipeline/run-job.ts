@@ -1,0 +1,45 @@
+import type { ColumnType } from '../cleaning/types.js';
+import { AppError } from '../errors.js';
+import type { ParseLimits } from '../parsing/types.js';
+import type { Database, FileStore } from '../storage/index.js';
+import { DatabaseSink } from './database-sink.js';
+import { processFile } from './process-file.js';
+import type { ProcessStatistics, Progress } from './types.js';
+
+export interface RunJobOptions {
+  db: Database;
+  fileStore: FileStore;
+  jobId: string;
+  /** Unique per processing attempt; the database refuses rows written under an older token. */
+  token: string;
+  batchSize?: number;
+  limits?: Partial<ParseLimits>;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  isTransient?: (err: unknown) => boolean;
+}
+
+/**
+ * Processes one stored upload into the database: starts an attempt (removing any rows of an
+ * earlier, interrupted attempt), runs processFile() with the database sink, completes the attempt.
+ * The synchronous upload and the queue workers both run jobs through here, so their results are
+ * identical. Failure bookkeeping (failed / timeout / cancelled / retry) is the caller's.
+ */
+export async function runJob(options: RunJobOptions): Promise<ProcessStatistics> {
+  const { db, fileStore, jobId, token } = options;
+  const record = await db.getFileRecordByJobId(jobId);
+  if (!record) throw new AppError('JOB_NOT_FOUND', `任务不存在：${jobId}`);
+  if (!(await fileStore.exists(record.storageKey))) {
+    throw new AppError('FILE_NOT_FOUND', '上传的文件已不存在（可能已过保留期或被删除）', { storageKey: record.storageKey });
+  }
+  await db.startAttempt(jobId, token);
+  const sink = new DatabaseSink(db, jobId, token, { isTransient: options.isTransient, signal: options.signal });
+  return processFile(fileStore.path(record.storageKey), sink, {
+    originalName: record.originalName,
+    columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,
+    batchSize: options.batchSize,
+    limits: options.limits,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+}
