@@ -1,0 +1,209 @@
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { ConfigStore } from '../config/index.js';
+import type { Logger } from '../logging.js';
+import { ProcessAbortedError } from '../pipeline/process-file.js';
+import { runJob } from '../pipeline/run-job.js';
+import { StaleAttemptError, type Database, type FileStore } from '../storage/index.js';
+import { createRedisConnection, queuePrefix } from './connection.js';
+import { classifyError, retryDelay, shouldRetry } from './error-handler.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { TaskTimeoutError, TimeoutManager } from './timeout-manager.js';
+import type { TaskData, TaskResult } from './types.js';
+
+/** Abort reason when the worker is shutting down and the grace period is over. */
+export class ShutdownError extends Error {
+  constructor() {
+    super('worker shutting down');
+    this.name = 'ShutdownError';
+  }
+}
+
+export interface TaskConsumerEvents {
+  /** A task finished (any outcome); for metrics and tests. */
+  onFinished?: (jobId: string, outcome: TaskResult['outcome'] | 'failed' | 'timeout' | 'retrying' | 'released', durationMs: number) => void;
+}
+
+/**
+ * The worker side: consumes tasks with BullMQ, runs the shared job runner with progress, timeout
+ * and cancellation, and records every outcome in the database:
+ * - success → completed (the database attempt is completed before BullMQ is told);
+ * - timeout → `timeout`, partial rows removed, the worker takes the next task;
+ * - retryable error → back to `pending` and retried with exponential backoff up to MAX_RETRIES;
+ * - permanent error → `failed` at once with the error stored;
+ * - cancelled (the database attempt token was revoked) → the task ends quietly;
+ * - shutdown grace period over → the task is handed back to the queue for another worker.
+ */
+export class TaskConsumer {
+  readonly worker: Worker<TaskData, TaskResult>;
+  private readonly running = new Map<string, AbortController>();
+  private readonly timeouts: TimeoutManager;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly deps: { db: Database; fileStore: FileStore; config: ConfigStore; logger: Logger; events?: TaskConsumerEvents },
+    options: { autorun?: boolean } = {},
+  ) {
+    const config = deps.config.current;
+    this.timeouts = new TimeoutManager({ timeoutMs: () => deps.config.current.JOB_TIMEOUT_MS });
+    this.worker = new Worker<TaskData, TaskResult>(config.QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
+      connection: createRedisConnection(config, 'blocking', deps.logger),
+      prefix: queuePrefix(config),
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.LOCK_DURATION_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      // A task whose worker died is taken over by another worker; a file that kills every worker
+      // that touches it stops after this many takeovers instead of looping forever.
+      maxStalledCount: 2,
+      autorun: options.autorun ?? true,
+      name: `dcs-worker-${process.pid}`,
+      metrics: { maxDataPoints: 60 * 24 },
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.deps.config.current.RETRY_BACKOFF_MS) },
+    });
+    this.worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker error'));
+    this.worker.on('failed', (job, err) => {
+      if (job && err.message.includes('stalled')) deps.logger.error({ jobId: job.id, err: err.message }, 'task failed after repeated worker crashes');
+    });
+    deps.config.on('change', ({ changed, next }) => {
+      if (changed.includes('WORKER_CONCURRENCY')) {
+        this.worker.concurrency = next.WORKER_CONCURRENCY;
+        deps.logger.info({ concurrency: next.WORKER_CONCURRENCY }, 'worker concurrency changed');
+      }
+    });
+  }
+
+  /** Jobs this process is working on right now. */
+  get activeJobIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /**
+   * Stops taking tasks and waits for the running ones; after `graceMs` the running ones are
+   * aborted and handed back to the queue (another worker continues them). Nothing is lost.
+   */
+  async close(graceMs = this.deps.config.current.SHUTDOWN_GRACE_MS): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      const timer = setTimeout(() => {
+        for (const controller of this.running.values()) controller.abort(new ShutdownError());
+      }, graceMs);
+      try {
+        await this.worker.close();
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return this.closing;
+  }
+
+  private async process(job: Job<TaskData, TaskResult>, token: string | undefined, bullSignal?: AbortSignal): Promise<TaskResult> {
+    const { db, fileStore, logger } = this.deps;
+    const config = this.deps.config.current;
+    const { jobId } = job.data;
+    const log = logger.child({ jobId, attempt: job.attemptsMade + 1 });
+    const started = Date.now();
+    const finished = (outcome: Parameters<NonNullable<TaskConsumerEvents['onFinished']>>[1]) =>
+      this.deps.events?.onFinished?.(jobId, outcome, Date.now() - started);
+
+    const record = await db.getFileRecordByJobId(jobId);
+    if (!record) throw new UnrecoverableError(`JOB_NOT_FOUND: no file record for task ${jobId}`);
+    if (record.status === 'completed' || record.status === 'cancelled' || record.status === 'failed' || record.status === 'timeout') {
+      // A duplicate delivery (e.g. a stalled job whose first run had in fact finished): nothing to do.
+      log.info({ status: record.status }, 'task already in a final state, skipping');
+      const outcome = record.status === 'completed' ? 'already-done' : 'cancelled';
+      finished(outcome);
+      return { outcome, totalRows: record.totalRows, cleanedRows: record.cleanedRows, exceptionRows: record.exceptionRows, processingTimeMs: record.processingTimeMs ?? 0 };
+    }
+
+    const attemptToken = token ?? `${job.id}:${job.attemptsMade}:${started}`;
+    const controller = new AbortController();
+    const onBullAbort = () => controller.abort(bullSignal?.reason ?? new ShutdownError());
+    bullSignal?.addEventListener('abort', onBullAbort, { once: true });
+    this.running.set(jobId, controller);
+    const disarm = this.timeouts.watch(controller, started);
+    const tracker = new ProgressTracker({
+      intervalMs: config.PROGRESS_INTERVAL_MS,
+      publish: (p) => job.updateProgress({ ...p }),
+    });
+    log.info({ file: record.originalName }, 'task started');
+
+    try {
+      const stats = await runJob({
+        db,
+        fileStore,
+        jobId,
+        token: attemptToken,
+        batchSize: config.BATCH_SIZE,
+        limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxLineLength: config.MAX_LINE_LENGTH, maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES, maxCompressionRatio: config.MAX_COMPRESSION_RATIO },
+        signal: controller.signal,
+        onProgress: (p) => tracker.update(p),
+        isTransient: (err) => classifyError(err).kind === 'retryable',
+      });
+      await tracker.settled();
+      log.info({ totalRows: stats.totalRows, ms: stats.processingTimeMs }, 'task completed');
+      finished('completed');
+      return { outcome: 'completed', totalRows: stats.totalRows, cleanedRows: stats.cleanedRows, exceptionRows: stats.exceptionRows, processingTimeMs: stats.processingTimeMs };
+    } catch (err) {
+      await tracker.settled();
+      const reason = err instanceof ProcessAbortedError ? err.reason : err;
+      return await this.handleFailure(job, attemptToken, reason, log, finished);
+    } finally {
+      disarm();
+      bullSignal?.removeEventListener('abort', onBullAbort);
+      this.running.delete(jobId);
+    }
+  }
+
+  private async handleFailure(
+    job: Job<TaskData, TaskResult>,
+    token: string,
+    reason: unknown,
+    log: Logger,
+    finished: (outcome: Parameters<NonNullable<TaskConsumerEvents['onFinished']>>[1]) => void,
+  ): Promise<TaskResult> {
+    const { db } = this.deps;
+    const { jobId } = job.data;
+    const empty = { totalRows: 0, cleanedRows: 0, exceptionRows: 0, processingTimeMs: 0 };
+
+    if (reason instanceof StaleAttemptError) {
+      // The attempt token was revoked: the task was cancelled (or another worker took it over).
+      log.info('task attempt superseded or cancelled, stopping');
+      finished('cancelled');
+      return { outcome: 'cancelled', ...empty };
+    }
+    if (reason instanceof ShutdownError) {
+      log.warn('shutdown grace period over, handing the task back to the queue');
+      await db.updateFileRecord(jobId, { status: 'pending' }).catch((e: unknown) => log.warn({ err: String(e) }, 'could not reset status'));
+      finished('released');
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    if (reason instanceof TaskTimeoutError) {
+      log.warn({ timeoutMs: reason.timeoutMs }, 'task timed out');
+      await db.endAttempt(jobId, token, 'timeout', reason.code, reason.message).catch((e: unknown) => log.error({ err: String(e) }, 'could not record timeout'));
+      finished('timeout');
+      throw new UnrecoverableError(reason.message);
+    }
+
+    const classified = classifyError(reason);
+    const attemptsMade = job.attemptsMade + 1;
+    if (shouldRetry(classified, attemptsMade, this.deps.config.current.MAX_RETRIES)) {
+      log.warn({ code: classified.code, err: classified.message, attemptsMade }, 'retryable error, task will be retried');
+      await db
+        .updateFileRecord(jobId, { status: 'pending', errorCode: classified.code, errorMessage: `第${attemptsMade}次处理失败，将自动重试：${classified.message}` })
+        .catch((e: unknown) => log.warn({ err: String(e) }, 'could not record retry'));
+      finished('retrying');
+      throw reason instanceof Error ? reason : new Error(classified.message);
+    }
+    log.error({ code: classified.code, err: classified.message, kind: classified.kind, attemptsMade }, 'task failed');
+    try {
+      await db.endAttempt(jobId, token, 'failed', classified.code, classified.message);
+    } catch (e) {
+      if (!(e instanceof StaleAttemptError)) {
+        log.error({ err: String(e) }, 'could not record failure; the recovery manager will');
+        throw reason instanceof Error ? reason : new Error(classified.message);
+      }
+    }
+    finished('failed');
+    throw new UnrecoverableError(`${classified.code}: ${classified.message}`);
+  }
+}

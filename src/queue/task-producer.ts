@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isColumnType } from '../cleaning/columns.js';
+import type { ColumnType } from '../cleaning/types.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { detectFormat } from '../parsing/index.js';
+import type { FileFormat } from '../parsing/types.js';
+import type { Database, FileRecord, FileStore } from '../storage/index.js';
+import type { QueueManager } from './queue-manager.js';
+
+export const MIME_TYPES: Record<FileFormat, string> = {
+  csv: 'text/csv',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  xls: 'application/vnd.ms-excel',
+};
+
+export interface SavedUpload {
+  key: string;
+  size: number;
+  path: string;
+}
+
+/** Parses the `columnTypes` form field: a JSON object of header → column type. */
+export function parseColumnTypes(raw: unknown): Record<string, ColumnType> | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new AppError('INVALID_COLUMN_TYPES', 'columnTypes 必须是 JSON 对象，例如 {"手机号":"phone"}');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AppError('INVALID_COLUMN_TYPES', 'columnTypes 必须是 JSON 对象，例如 {"手机号":"phone"}');
+  }
+  const out: Record<string, ColumnType> = {};
+  for (const [header, type] of Object.entries(value)) {
+    if (!isColumnType(type)) {
+      throw new AppError('INVALID_COLUMN_TYPES', `列“${header}”的类型无效：${String(type)}（可选 phone、date、address、text、number）`, { header, type });
+    }
+    out[header] = type;
+  }
+  return out;
+}
+
+/** A display name safe to store and show: no path, no control characters, bounded length. */
+export function displayName(filename: string): string {
+  const name = basename(filename.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return (name || 'upload').slice(0, 255);
+}
+
+/**
+ * The upload path (SPEC R1): stores the file under a generated key, checks it by content, creates
+ * the `pending` file record and enqueues the task (jobId = taskId). The record is written before
+ * the enqueue: if Redis is unreachable the upload is still kept and the RecoveryManager enqueues it
+ * as soon as Redis is back — an accepted upload is never lost. Anything invalid is rejected with a
+ * clear code and leaves no file behind.
+ */
+export class TaskProducer {
+  constructor(private readonly deps: { db: Database; fileStore: FileStore; queue?: QueueManager; logger: Logger; maxFileSize: () => number }) {}
+
+  /** Streams an upload into the file store (size-limited); the caller then creates or discards it. */
+  async save(stream: Readable): Promise<SavedUpload> {
+    return this.deps.fileStore.save(stream, { maxBytes: this.deps.maxFileSize() });
+  }
+
+  async discard(saved: SavedUpload): Promise<void> {
+    await this.deps.fileStore.remove(saved.key).catch(() => undefined);
+  }
+
+  /**
+   * Checks a saved upload by content and creates its `pending` record (not yet enqueued).
+   * On any rejection the stored file is removed.
+   */
+  async create(saved: SavedUpload, filename: string, columnTypes?: Record<string, ColumnType>): Promise<FileRecord> {
+    try {
+      if (saved.size === 0) throw new AppError('EMPTY_FILE', '文件为空');
+      const format = await detectFormat(saved.path);
+      return await this.deps.db.createFileRecord({
+        id: randomUUID(),
+        jobId: randomUUID(),
+        originalName: displayName(filename),
+        size: saved.size,
+        fileType: format,
+        mimeType: MIME_TYPES[format],
+        storageKey: saved.key,
+        columnTypes: columnTypes ?? null,
+      });
+    } catch (err) {
+      await this.discard(saved);
+      throw err;
+    }
+  }
+
+  /** Enqueues a stored upload; false when Redis is unreachable (recovery will enqueue it later). */
+  async enqueue(record: FileRecord): Promise<boolean> {
+    const { queue, db, logger } = this.deps;
+    if (!queue) return false;
+    try {
+      await queue.enqueue({ jobId: record.jobId, fileId: record.id });
+    } catch (err) {
+      logger.warn({ jobId: record.jobId, err: err instanceof Error ? err.message : String(err) }, 'queue unavailable at upload; the task will be enqueued by recovery');
+      return false;
+    }
+    await db.updateFileRecord(record.jobId, { enqueuedAt: new Date() }).catch(() => undefined);
+    return true;
+  }
+}
