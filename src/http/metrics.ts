@@ -1,0 +1,104 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueManager } from '../queue/queue-manager.js';
+import type { TaskResult } from '../queue/types.js';
+
+/**
+ * Prometheus metrics of an API instance. Queue gauges are read from Redis at scrape time (the same
+ * numbers for every instance); task counters follow the queue's event stream, so each instance
+ * counts every task of the cluster from the moment it started (use rate()/increase()).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly uploads: Counter<'mode'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly tasksFinished: Counter<'outcome'>;
+  readonly rowsProcessed: Counter;
+  readonly processingSeconds: Histogram;
+  readonly queueWaitSeconds: Histogram;
+  private detach?: () => void;
+
+  constructor(queue: QueueManager | undefined) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'dcs_' });
+    this.uploads = new Counter({ name: 'dcs_uploads_total', help: 'Accepted uploads by mode', labelNames: ['mode'], registers: [this.registry] });
+    this.httpDuration = new Histogram({
+      name: 'dcs_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [this.registry],
+    });
+    this.tasksFinished = new Counter({ name: 'dcs_tasks_finished_total', help: 'Tasks finished, by outcome (completed | failed)', labelNames: ['outcome'], registers: [this.registry] });
+    this.rowsProcessed = new Counter({ name: 'dcs_rows_processed_total', help: 'Rows of completed tasks', registers: [this.registry] });
+    this.processingSeconds = new Histogram({
+      name: 'dcs_task_processing_seconds',
+      help: 'Processing time of completed tasks',
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800],
+      registers: [this.registry],
+    });
+    this.queueWaitSeconds = new Histogram({
+      name: 'dcs_task_queue_wait_seconds',
+      help: 'Time from enqueue to processing start of completed tasks',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+      registers: [this.registry],
+    });
+
+    if (queue) {
+      const jobs = new Gauge({
+        name: 'dcs_queue_jobs',
+        help: 'Jobs in the queue by state',
+        labelNames: ['state'],
+        registers: [this.registry],
+        async collect() {
+          try {
+            const counts = await queue.counts();
+            for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+          } catch {
+            // Redis down: keep the last values; readiness reports the outage
+          }
+        },
+      });
+      void jobs;
+      new Gauge({
+        name: 'dcs_workers_active',
+        help: 'Worker connections consuming the queue',
+        registers: [this.registry],
+        async collect() {
+          try {
+            this.set(await queue.workerCount());
+          } catch {
+            // see above
+          }
+        },
+      });
+      const events = queue.queueEvents();
+      const onCompleted = async ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+        const result = (typeof returnvalue === 'string' ? safeJson(returnvalue) : returnvalue) as TaskResult | undefined;
+        if (result?.outcome !== 'completed') return;
+        this.tasksFinished.inc({ outcome: 'completed' });
+        this.rowsProcessed.inc(result.totalRows);
+        this.processingSeconds.observe(result.processingTimeMs / 1000);
+        const job = await queue.getJob(jobId).catch(() => undefined);
+        if (job?.processedOn) this.queueWaitSeconds.observe(Math.max(0, job.processedOn - job.timestamp) / 1000);
+      };
+      const onFailed = () => this.tasksFinished.inc({ outcome: 'failed' });
+      events.on('completed', onCompleted);
+      events.on('failed', onFailed);
+      this.detach = () => {
+        events.off('completed', onCompleted);
+        events.off('failed', onFailed);
+      };
+    }
+  }
+
+  close(): void {
+    this.detach?.();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { COLUMN_TYPES } from '../../cleaning/types.js';
+import { AppError } from '../../errors.js';
+import type { HttpDeps } from '../app.js';
+
+const STATS_WINDOW_MS = 15 * 60_000;
+
+/** Queue statistics (behind the API token like every /api route). */
+export function queueRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/api/queue/stats', async () => {
+    if (!deps.queue) throw new AppError('QUEUE_UNAVAILABLE', '任务队列未配置');
+    let counts, workers;
+    try {
+      [counts, workers] = await Promise.all([deps.queue.counts(), deps.queue.workerCount()]);
+    } catch (err) {
+      throw new AppError('QUEUE_UNAVAILABLE', '任务队列暂不可用', undefined, { cause: err });
+    }
+    const since = new Date(Date.now() - STATS_WINDOW_MS);
+    const window = await deps.db.activitySince(since);
+    const finished = window.completed + window.failed;
+    const recent = await deps.db.findRecordsByStatus(['failed', 'timeout'], { limit: 10, orderBy: 'completedAtDesc' });
+    return {
+      counts,
+      workers,
+      throughput: {
+        jobsPerMinute: Math.round((window.completed / (STATS_WINDOW_MS / 60_000)) * 100) / 100,
+        rowsPerSecond: Math.round(window.completedRows / (STATS_WINDOW_MS / 1000)),
+      },
+      errorRate: finished === 0 ? 0 : Math.round((window.failed / finished) * 10_000) / 10_000,
+      recentFailures: recent.map((r) => ({
+        taskId: r.jobId,
+        fileName: r.originalName,
+        status: r.status,
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage,
+        failedAt: r.completedAt ? r.completedAt.toISOString() : null,
+      })),
+      timestamp: new Date().toISOString(),
+    };
+  });
+
+}
+
+/** Open routes: UI configuration (nothing secret: lets the UI know a token is needed), health and metrics. */
+export function operationsRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/api/config', async () => {
+    const config = deps.config.current;
+    return {
+      maxFileSize: config.MAX_FILE_SIZE,
+      acceptedExtensions: ['.xlsx', '.xls', '.csv'],
+      columnTypes: COLUMN_TYPES,
+      authRequired: Boolean(config.API_TOKEN),
+      version: deps.version,
+    };
+  });
+
+  app.get('/health/live', async () => ({ status: 'ok' }));
+
+  app.get('/health/ready', async (_request, reply) => {
+    const started = performance.now();
+    let database: { status: 'ok' | 'error'; latencyMs?: number; error?: string };
+    try {
+      await deps.db.ping();
+      database = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+    } catch (err) {
+      database = { status: 'error', error: err instanceof Error ? err.message : String(err) };
+    }
+    const redisLatency = deps.queue ? await deps.queue.ping() : undefined;
+    const redis = deps.queue
+      ? redisLatency === undefined ? { status: 'error' as const, error: 'no answer from Redis' } : { status: 'ok' as const, latencyMs: redisLatency }
+      : { status: 'error' as const, error: 'not configured' };
+    const ok = database.status === 'ok' && redis.status === 'ok';
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks: { redis, database } });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.header('Content-Type', deps.metrics.registry.contentType).send(body);
+  });
+}
