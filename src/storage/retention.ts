@@ -22,8 +22,8 @@ export interface RetentionReport {
 export interface RetentionJobOptions {
   database: Pick<Database, 'deleteJobsOlderThan'>;
   fileStore: FileStore;
-  /** Age after which a finished job is deleted (`RESULT_TTL_DAYS` × 1 day). */
-  maxAgeMs: number;
+  /** Age after which a finished job is deleted (`RESULT_TTL_DAYS` × 1 day); a function is read on every run (hot reload). */
+  maxAgeMs: number | (() => number);
   /** Clock (tests inject one). Default `() => new Date()`. */
   now?: () => Date;
   logger?: RetentionLogger;
@@ -78,7 +78,8 @@ export class RetentionJob {
   async #pass(): Promise<RetentionReport> {
     const { database, fileStore, logger } = this.#options;
     const now = this.#options.now?.() ?? new Date();
-    const cutoff = new Date(now.getTime() - this.#options.maxAgeMs);
+    const maxAge = this.#options.maxAgeMs;
+    const cutoff = new Date(now.getTime() - (typeof maxAge === 'function' ? maxAge() : maxAge));
     const removed = await database.deleteJobsOlderThan(cutoff);
     const report: RetentionReport = { deletedJobs: removed.length, removedFiles: 0, failedFiles: 0, sweptTemporaryFiles: 0 };
     for (const job of removed) {

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { isAppError } from '../errors.js';
+import { FileSink } from '../pipeline/file-sink.js';
+import { processFile } from '../pipeline/process-file.js';
+import { parseColumnTypes } from '../queue/task-producer.js';
+import { loadConfig } from '../config/index.js';
+import { parseLimitsOf } from './common.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_BAD_INPUT = 3;
+
+/**
+ * `dcs clean <file>`: one-shot synchronous cleaning through the same pipeline as the service.
+ * Prints the statistics (JSON) on stdout; on bad input prints `{error:{code,message}}` on stdout
+ * and a readable line on stderr, and exits with 3 (usage errors: 2, bugs: 1).
+ */
+export async function runClean(
+  file: string,
+  opts: { out: string; format: 'xlsx' | 'csv'; columnTypes?: string; encoding?: string; delimiter?: string },
+): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const sink = new FileSink(resolve(opts.out), opts.format);
+  try {
+    const stats = await processFile(resolve(file), sink, {
+      originalName: file,
+      columnTypes: parseColumnTypes(opts.columnTypes),
+      encoding: opts.encoding,
+      delimiter: opts.delimiter,
+      batchSize: config.BATCH_SIZE,
+      limits: parseLimitsOf(config),
+    });
+    process.stdout.write(`${JSON.stringify({ ...stats, outputs: sink.outputs }, null, 2)}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    if (isAppError(err)) {
+      process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }, null, 2)}\n`);
+      process.stderr.write(`dcs clean: ${err.code}: ${err.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    process.stderr.write(`dcs clean: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
