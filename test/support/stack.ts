@@ -18,7 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './redis-server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = resolve(ROOT, 'dist/src/cli/main.js');
+/** The built CLI; DCS_CLI points elsewhere (e.g. a private build in .tmp/<name>-dist/src/cli/main.js). */
+export const CLI = process.env.DCS_CLI ? resolve(ROOT, process.env.DCS_CLI) : resolve(ROOT, 'dist/src/cli/main.js');
 
 export interface StackEnvOptions {
   databaseUrl: string;
