@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigStore, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../logging.js';
 import { createDatabase, LocalFileStore, type Database, type FileStore } from '../storage/index.js';
@@ -40,7 +39,8 @@ export async function openRuntime(role: string): Promise<Runtime> {
   mkdirSync(c.DATA_DIR, { recursive: true });
   const db = await createDatabase(c.DATABASE_URL, { logger });
   await db.migrate();
-  const fileStore = new LocalFileStore(join(c.DATA_DIR, 'uploads'));
+  // Keys are 'uploads/<id>' and 'exports/…': the store's root is DATA_DIR (uploads in DATA_DIR/uploads).
+  const fileStore = new LocalFileStore(c.DATA_DIR);
   return {
     config,
     logger,

@@ -49,7 +49,7 @@ export async function startTestApp(o: { databaseUrl: string; redisUrl?: string; 
   const logger = createLogger({ level: c.LOG_LEVEL });
   const db = createDatabase(c.DATABASE_URL);
   await db.migrate();
-  const fileStore = new LocalFileStore(join(dataDir, 'uploads'));
+  const fileStore = new LocalFileStore(dataDir);
   const queue = o.redisUrl ? new QueueManager(c, logger) : undefined;
   if (queue) await queue.waitUntilReady();
   const consumer = o.worker && queue ? new TaskConsumer({ db, fileStore, config, logger }) : undefined;
