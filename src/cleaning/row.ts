@@ -2,6 +2,7 @@ import { parseAddress } from './address.js';
 import { cleanDate } from './date.js';
 import { cleanNumber } from './number.js';
 import { cleanPhone } from './phone.js';
+import { trimEndIndex, trimStartIndex } from './text.js';
 import type { CellValue, CleanRecord, CleanResult, ExceptionRecord, FieldError, SheetLayout } from './types.js';
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
@@ -18,15 +19,17 @@ export function cellText(value: CellValue): string {
   return h === 0 && m === 0 && s === 0 ? date : `${date} ${pad2(h)}:${pad2(m)}:${pad2(s)}`;
 }
 
+/** Blank: null, or text of whitespace only (the cleaners' notion of whitespace: NBSP, ideographic space, zero-width space, BOM…). */
 function isBlank(value: CellValue): boolean {
   if (value === null) return true;
-  if (typeof value !== 'string') return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    // space, tab, CR, LF, NBSP, ideographic space
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 0xa0 && c !== 0x3000) return false;
-  }
-  return true;
+  return typeof value === 'string' && trimStartIndex(value) === value.length;
+}
+
+/** Text cell content without surrounding whitespace (same whitespace as isBlank). */
+function trimmed(text: string): string {
+  const start = trimStartIndex(text);
+  const end = trimEndIndex(text, start);
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 /** True for a row with no content at all (such rows are skipped, not counted). */
@@ -98,7 +101,7 @@ export class RowCleaner {
           break;
         }
         default:
-          values.push(cellText(cell).trim());
+          values.push(trimmed(cellText(cell)));
           continue;
       }
       if (result.ok) {

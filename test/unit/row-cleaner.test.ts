@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { parseAddress } from '../../src/cleaning/address.js';
+import { buildSheetLayout } from '../../src/cleaning/columns.js';
+import { cleanDate } from '../../src/cleaning/date.js';
+import { cleanNumber } from '../../src/cleaning/number.js';
+import { cleanPhone } from '../../src/cleaning/phone.js';
+import { cellText, isEmptyRow, RowCleaner } from '../../src/cleaning/row.js';
+import type { CellValue, CleanRecord, CleanResult, ColumnType, ExceptionRecord } from '../../src/cleaning/types.js';
+
+const HEADERS = ['姓名', '手机', '生日', '地址', '金额'];
+const TYPES: ColumnType[] = ['text', 'phone', 'date', 'address', 'number'];
+const layout = buildSheetLayout('客户', 3, HEADERS, TYPES);
+
+function cleanRow(cells: CellValue[], cleaner = new RowCleaner(layout)): CleanRecord {
+  const result = cleaner.clean(7, cells);
+  if (!('clean' in result)) throw new Error(`expected a clean row, got ${JSON.stringify(result.exception.errors)}`);
+  return result.clean;
+}
+
+function exceptionRow(cells: CellValue[], cleaner = new RowCleaner(layout)): ExceptionRecord {
+  const result = cleaner.clean(9, cells);
+  if (!('exception' in result)) throw new Error(`expected an exception, got ${JSON.stringify(result.clean.values)}`);
+  return result.exception;
+}
+
+/** The message a cleaner gives for a value (the row cleaner must pass it on unchanged). */
+function failure<T>(result: CleanResult<T>): { errorType: string; message: string } {
+  if (result.ok) throw new Error('expected the cleaner to reject the value');
+  return { errorType: result.errorType, message: result.message };
+}
+
+describe('RowCleaner: clean rows', () => {
+  it('normalizes every type and splits the address into four values in cleanColumns order', () => {
+    const record = cleanRow([' 张三 ', '138-1234-5678', '2024/1/5', '江苏省南京市玄武区中山路1号', '1,234.50']);
+    expect(record).toEqual({
+      sheetIndex: 3,
+      rowNumber: 7,
+      values: ['张三', '13812345678', '2024-01-05', '江苏省', '南京市', '玄武区', '中山路1号', '1234.5'],
+    });
+    expect(record.values).toHaveLength(layout.cleanColumns.length);
+  });
+
+  it('blank typed cells are not errors: empty values, four for an address', () => {
+    for (const blank of [null, '', '   ', '\t', '\u3000', '\u00a0', '\u200b', '\ufeff']) {
+      const record = cleanRow(['张三', blank, blank, blank, blank]);
+      expect(record.values, JSON.stringify(blank)).toEqual(['张三', '', '', '', '', '', '', '']);
+    }
+  });
+
+  it('text is trimmed of every kind of blank and otherwise kept as is', () => {
+    expect(cleanRow(['\u3000 张 三\u00a0\u200b', null, null, null, null]).values[0]).toBe('张 三');
+    expect(cleanRow(['=1+1', null, null, null, null]).values[0]).toBe('=1+1');
+  });
+
+  it('native cells: numbers, dates and booleans', () => {
+    const dateWithTime = new Date(Date.UTC(1992, 11, 1, 8, 30, 5));
+    expect(cleanRow([12.5, 13812345678, new Date(Date.UTC(2024, 0, 15)), null, 1234.5]).values).toEqual(['12.5', '13812345678', '2024-01-15', '', '', '', '', '1234.5']);
+    // A date-time cell: the date column keeps the day; a text column shows date and time.
+    expect(cleanRow([dateWithTime, null, dateWithTime, null, null]).values.slice(0, 3)).toEqual(['1992-12-01 08:30:05', '', '1992-12-01']);
+    // An Excel serial in a date column (a numeric cell without a date format).
+    expect(cleanRow([true, null, 45306, null, 0]).values).toEqual(['TRUE', '', '2024-01-15', '', '', '', '', '0']);
+  });
+
+  it('passes the 1904 date system to the date cleaner', () => {
+    expect(cleanRow(['x', null, 1, null, null]).values[2]).toBe('1900-01-01');
+    expect(cleanRow(['x', null, 1, null, null], new RowCleaner(layout, { date1904: true })).values[2]).toBe('1904-01-02');
+    expect(cleanRow(['x', null, 0, null, null], new RowCleaner(layout, { date1904: true })).values[2]).toBe('1904-01-01');
+  });
+
+  it('extra cells that are blank are not a column-count mismatch', () => {
+    expect(cleanRow(['张三', '13812345678', '2024-01-15', '北京市朝阳区建国路88号', '5', '', null, '  ']).values).toEqual([
+      '张三', '13812345678', '2024-01-15', '北京市', '北京市', '朝阳区', '建国路88号', '5',
+    ]);
+  });
+});
+
+describe('RowCleaner: exceptions', () => {
+  it('lists every failing field in column order with its original value, error type and message', () => {
+    const cells = [' 张三 ', '12345', '2024-02-30', '火星基地1号', '12元'];
+    const exception = exceptionRow(cells);
+    expect(exception).toEqual({
+      sheetIndex: 3,
+      rowNumber: 9,
+      values: cells,
+      errors: [
+        { field: '手机', value: '12345', ...failure(cleanPhone('12345')) },
+        { field: '生日', value: '2024-02-30', ...failure(cleanDate('2024-02-30')) },
+        { field: '地址', value: '火星基地1号', ...failure(parseAddress('火星基地1号')) },
+        { field: '金额', value: '12元', ...failure(cleanNumber('12元')) },
+      ],
+    });
+    expect(exception.errors.map((e) => e.errorType)).toEqual(['INVALID_PHONE', 'INVALID_DATE', 'INVALID_ADDRESS', 'INVALID_NUMBER']);
+  });
+
+  it('passes on every error type of the cleaners', () => {
+    const errorsOf = (cells: CellValue[]) => exceptionRow(cells).errors.map((e) => [e.field, e.errorType]);
+    expect(errorsOf(['x', null, '1899-12-31', null, null])).toEqual([['生日', 'DATE_OUT_OF_RANGE']]);
+    expect(errorsOf(['x', null, null, '北京', null])).toEqual([['地址', 'INCOMPLETE_ADDRESS']]);
+    expect(errorsOf(['x', null, null, '朝阳区建国路1号', null])).toEqual([['地址', 'AMBIGUOUS_ADDRESS']]);
+  });
+
+  it('one failing field is enough; valid fields of the row are not listed', () => {
+    const exception = exceptionRow(['张三', '13812345678', 'abc', '北京市朝阳区建国路88号', '5']);
+    expect(exception.errors).toEqual([{ field: '生日', value: 'abc', ...failure(cleanDate('abc')) }]);
+    expect(exception.values).toEqual(['张三', '13812345678', 'abc', '北京市朝阳区建国路88号', '5']);
+  });
+
+  it('original values of native cells are shown as the user sees them', () => {
+    const exception = exceptionRow([null, true, new Date(Date.UTC(1850, 0, 2)), 12345, new Date(Date.UTC(2024, 0, 1, 9, 0, 0))]);
+    expect(exception.values).toEqual(['', 'TRUE', '1850-01-02', '12345', '2024-01-01 09:00:00']);
+    expect(exception.errors.map((e) => [e.field, e.value, e.errorType])).toEqual([
+      ['手机', 'TRUE', 'INVALID_PHONE'],
+      ['生日', '1850-01-02', 'DATE_OUT_OF_RANGE'],
+      ['地址', '12345', 'INVALID_ADDRESS'],
+      ['金额', '2024-01-01 09:00:00', 'INVALID_NUMBER'],
+    ]);
+  });
+
+  it('more cells than headers (not blank) is a COLUMN_COUNT_MISMATCH; the extra cells are kept', () => {
+    const exception = exceptionRow(['张三', '13812345678', '2024-01-15', '北京市朝阳区建国路88号', '5', '多余']);
+    expect(exception.values).toEqual(['张三', '13812345678', '2024-01-15', '北京市朝阳区建国路88号', '5', '多余']);
+    expect(exception.errors).toEqual([
+      { field: '', value: '', errorType: 'COLUMN_COUNT_MISMATCH', message: '列数不一致：表头有5列，本行有6列' },
+    ]);
+  });
+
+  it('fewer cells than headers is a COLUMN_COUNT_MISMATCH, listed with the failing fields that are present', () => {
+    const exception = exceptionRow(['王五', '123']);
+    expect(exception.values).toEqual(['王五', '123', '', '', '']);
+    expect(exception.errors.map((e) => [e.field, e.errorType])).toEqual([
+      ['', 'COLUMN_COUNT_MISMATCH'],
+      ['手机', 'INVALID_PHONE'],
+    ]);
+    expect(exception.errors[0].message).toBe('列数不一致：表头有5列，本行有2列');
+  });
+
+  it('a sheet with a single address column: an invalid address gives the exception, a blank one four empty values', () => {
+    const addressOnly = buildSheetLayout('S', 0, ['住址'], ['address']);
+    const cleaner = new RowCleaner(addressOnly);
+    expect(cleaner.clean(2, ['  '])).toEqual({ clean: { sheetIndex: 0, rowNumber: 2, values: ['', '', '', ''] } });
+    expect(cleaner.clean(3, ['上海'])).toMatchObject({ exception: { rowNumber: 3, values: ['上海'], errors: [{ field: '住址', errorType: 'INCOMPLETE_ADDRESS' }] } });
+  });
+});
+
+describe('cellText', () => {
+  it.each<[CellValue, string]>([
+    [null, ''],
+    ['  a b  ', '  a b  '],
+    [0, '0'],
+    [12.5, '12.5'],
+    [-3, '-3'],
+    [13812345678, '13812345678'],
+    [Number.NaN, ''],
+    [Number.POSITIVE_INFINITY, ''],
+    [true, 'TRUE'],
+    [false, 'FALSE'],
+    [new Date(Date.UTC(2024, 0, 5)), '2024-01-05'],
+    [new Date(Date.UTC(2024, 11, 31, 23, 59, 59)), '2024-12-31 23:59:59'],
+    [new Date(Date.UTC(1900, 0, 1, 0, 0, 1)), '1900-01-01 00:00:01'],
+    [new Date(Number.NaN), ''],
+  ])('%s → %s', (value, text) => {
+    expect(cellText(value)).toBe(text);
+  });
+});
+
+describe('isEmptyRow', () => {
+  it('is true for rows with no visible content', () => {
+    for (const row of [[], [null], ['', ' ', '\t', '\r\n'], ['\u3000', '\u00a0', '\u200b', '\ufeff', null]]) {
+      expect(isEmptyRow(row), JSON.stringify(row)).toBe(true);
+    }
+  });
+
+  it('is false as soon as one cell has content, including 0, FALSE and dates', () => {
+    for (const row of [['', 'a'], [0], [false], [null, new Date(Date.UTC(2024, 0, 1))], ['  x  ']]) {
+      expect(isEmptyRow(row), JSON.stringify(row)).toBe(false);
+    }
+  });
+});
