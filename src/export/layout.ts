@@ -166,7 +166,9 @@ export function formatReasons(errors: readonly FieldError[]): string {
     const { field, message, value } = errors[i];
     const shown = reasonValue(value);
     if (i > 0) text += '；';
-    text += shown === '' ? `${field}: ${message}` : `${field}: ${message}（${shown}）`;
+    // A row-level error (COLUMN_COUNT_MISMATCH) has no field: the message alone.
+    if (field !== '') text += `${field}: `;
+    text += shown === '' ? message : `${message}（${shown}）`;
   }
   return text;
 }

@@ -1,10 +1,10 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { CleanRecord, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
 import { createRowMapper, createTableWriter, type ExportFormat, type RowMapper, type TableWriter } from '../export/index.js';
+import { OutputGuard } from '../export/stream-util.js';
 import type { TableDetails } from '../parsing/types.js';
 import { exportSheetName, writeExport, type ResultKind } from './export-job.js';
 import type { RecordBatch, RecordSink } from './types.js';
@@ -14,14 +14,29 @@ export interface FileSinkOutputs {
   exceptions: string;
 }
 
-async function writeChunk(stream: WriteStream, chunk: string): Promise<void> {
-  if (!stream.write(chunk)) await once(stream, 'drain');
+/**
+ * A spool file of JSON lines. The guard keeps a write error (ENOSPC…) or a destroy during a pending
+ * write from surfacing as an unhandled 'error' event, which would crash the process.
+ */
+interface Spool {
+  stream: WriteStream;
+  guard: OutputGuard;
 }
 
-async function endStream(stream: WriteStream): Promise<void> {
-  if (stream.closed) return;
-  stream.end();
-  await once(stream, 'close');
+function openSpool(path: string): Spool {
+  const stream = createWriteStream(path);
+  return { stream, guard: new OutputGuard(stream) };
+}
+
+async function writeChunk(spool: Spool, chunk: string): Promise<void> {
+  spool.guard.throwIfFailed();
+  if (!spool.stream.write(chunk)) await spool.guard.waitForDrain(spool.stream);
+}
+
+async function endSpool(spool: Spool): Promise<void> {
+  spool.guard.throwIfFailed();
+  spool.stream.end();
+  await spool.guard.finished();
 }
 
 async function* readSpool<T>(path: string, batchSize = 2000): AsyncGenerator<T[]> {
@@ -50,7 +65,7 @@ export class FileSink implements RecordSink {
   private readonly layouts: SheetLayout[] = [];
   private spooling = false;
   private direct?: { mapper: RowMapper; clean: TableWriter; exceptions: TableWriter };
-  private spools?: { clean: WriteStream; exceptions: WriteStream };
+  private spools?: { clean: Spool; exceptions: Spool };
   private readonly partial: FileSinkOutputs;
   private readonly spoolPaths: FileSinkOutputs;
 
@@ -68,7 +83,7 @@ export class FileSink implements RecordSink {
     await mkdir(this.outDir, { recursive: true });
     this.spooling = (details.sheetCount ?? 1) > 1;
     if (this.spooling) {
-      this.spools = { clean: createWriteStream(this.spoolPaths.clean), exceptions: createWriteStream(this.spoolPaths.exceptions) };
+      this.spools = { clean: openSpool(this.spoolPaths.clean), exceptions: openSpool(this.spoolPaths.exceptions) };
     }
   }
 
@@ -100,8 +115,8 @@ export class FileSink implements RecordSink {
       await this.direct.clean.close();
       await this.direct.exceptions.close();
     } else if (this.spools) {
-      await endStream(this.spools.clean);
-      await endStream(this.spools.exceptions);
+      await endSpool(this.spools.clean);
+      await endSpool(this.spools.exceptions);
       for (const kind of ['clean', 'exceptions'] as ResultKind[]) {
         const batches = kind === 'clean' ? readSpool<CleanRecord>(this.spoolPaths.clean) : readSpool<ExceptionRecord>(this.spoolPaths.exceptions);
         await writeExport(kind, this.format, this.layouts, batches, createWriteStream(this.partial[kind === 'clean' ? 'clean' : 'exceptions']));
@@ -115,8 +130,9 @@ export class FileSink implements RecordSink {
   async abort(): Promise<void> {
     await this.direct?.clean.abort();
     await this.direct?.exceptions.abort();
-    this.spools?.clean.destroy();
-    this.spools?.exceptions.destroy();
+    // Wait until the spool streams have closed: a stream still opening would create its file
+    // again after the removal below.
+    await Promise.all([this.spools?.clean.guard.destroy(), this.spools?.exceptions.guard.destroy()]);
     await Promise.all([rm(this.partial.clean, { force: true }), rm(this.partial.exceptions, { force: true }), this.removeSpools()]);
   }
 

@@ -158,7 +158,11 @@ export async function processFile(path: string, sink: RecordSink, options: Proce
     await sink.finish(stats);
     report('done');
     return stats;
-  } catch (err) {
+  } catch (caught) {
+    // Once the signal has fired, whatever stopped the work (the reader's own CANCELLED error, a
+    // stream torn down mid-read) is the abort: callers tell a timeout or a shutdown from a failure
+    // by ProcessAbortedError and its reason.
+    const err = signal?.aborted && !(caught instanceof ProcessAbortedError) ? new ProcessAbortedError(signal.reason) : caught;
     await Promise.resolve(sink.abort(err)).catch(() => undefined);
     throw err;
   } finally {
