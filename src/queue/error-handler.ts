@@ -46,12 +46,11 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Classifies an error (SPEC R8): retryable network/resource/database-availability errors versus
- * permanent format, business and permission errors. Unknown errors are retried (a bounded number of
- * times) unless they are programming errors, which would fail the same way again.
- */
-export function classifyError(err: unknown): ClassifiedError {
+/** Cause chains are followed this deep (they can be cyclic). */
+const MAX_CAUSE_DEPTH = 8;
+
+/** The classification an error's own attributes or its causes give, or undefined when unknown. */
+function classifyKnown(err: unknown, depth: number): ClassifiedError | undefined {
   const message = err instanceof Error ? err.message : String(err);
   if (isAppError(err)) {
     return { kind: PERMANENT_APP_CODES.has(err.code) ? 'permanent' : 'retryable', code: err.code, message };
@@ -67,15 +66,29 @@ export function classifyError(err: unknown): ClassifiedError {
   if (code && PERMANENT_SYSTEM_CODES.has(code)) return { kind: 'permanent', code, message };
   if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_IOERR')) return { kind: 'retryable', code, message };
   if (RETRYABLE_MESSAGE.test(message)) return { kind: 'retryable', code: code ?? 'CONNECTION_LOST', message };
+  // A wrapper without a known code of its own (`new Error('…', { cause })`): the cause decides,
+  // whichever way — a wrapped EACCES is as permanent as a bare one.
   const cause = err instanceof Error ? err.cause : undefined;
-  if (cause) {
-    const inner = classifyError(cause);
-    if (inner.kind === 'retryable') return inner;
+  if (cause !== undefined && cause !== null && depth < MAX_CAUSE_DEPTH) {
+    const inner = classifyKnown(cause, depth + 1);
+    if (inner) return inner;
   }
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError) {
     return { kind: 'permanent', code: code ?? 'INTERNAL_ERROR', message };
   }
-  return { kind: 'retryable', code: code ?? 'INTERNAL_ERROR', message };
+  return undefined;
+}
+
+/**
+ * Classifies an error (SPEC R8): retryable network/resource/database-availability errors versus
+ * permanent format, business and permission errors. An error's own AppError code or driver code
+ * decides first, then its cause chain. Unknown errors are retried (a bounded number of times)
+ * unless they are programming errors, which would fail the same way again.
+ */
+export function classifyError(err: unknown): ClassifiedError {
+  const known = classifyKnown(err, 0);
+  if (known) return known;
+  return { kind: 'retryable', code: errorCode(err) ?? 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Exponential backoff: base, 2·base, 4·base … for attempt 1, 2, 3 … (capped at one hour). */
