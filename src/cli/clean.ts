@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { isAppError } from '../errors.js';
+import type { ColumnType } from '../cleaning/types.js';
+import { isAppError, type AppError } from '../errors.js';
 import { FileSink } from '../pipeline/file-sink.js';
 import { processFile } from '../pipeline/process-file.js';
 import { parseColumnTypes } from '../queue/task-producer.js';
@@ -27,11 +28,20 @@ export async function runClean(
     process.stderr.write(`${(err as Error).message}\n`);
     return EXIT_USAGE;
   }
+  let columnTypes: Record<string, ColumnType> | undefined;
+  try {
+    columnTypes = parseColumnTypes(opts.columnTypes);
+  } catch (err) {
+    // A bad --column-types is a usage error (exit 2), reported like bad input so scripts can read it.
+    if (!isAppError(err)) throw err;
+    reportError(err);
+    return EXIT_USAGE;
+  }
   const sink = new FileSink(resolve(opts.out), opts.format);
   try {
     const stats = await processFile(resolve(file), sink, {
       originalName: file,
-      columnTypes: parseColumnTypes(opts.columnTypes),
+      columnTypes,
       encoding: opts.encoding,
       delimiter: opts.delimiter,
       batchSize: config.BATCH_SIZE,
@@ -41,11 +51,16 @@ export async function runClean(
     return EXIT_OK;
   } catch (err) {
     if (isAppError(err)) {
-      process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }, null, 2)}\n`);
-      process.stderr.write(`dcs clean: ${err.code}: ${err.message}\n`);
+      reportError(err);
       return EXIT_BAD_INPUT;
     }
     process.stderr.write(`dcs clean: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return EXIT_INTERNAL;
   }
+}
+
+/** `{error:{code,message,details}}` on stdout for scripts, one readable line on stderr for people. */
+function reportError(err: AppError): void {
+  process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }, null, 2)}\n`);
+  process.stderr.write(`dcs clean: ${err.code}: ${err.message}\n`);
 }

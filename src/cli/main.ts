@@ -8,7 +8,10 @@ import { packageVersion } from './common.js';
 const program = new Command()
   .name('dcs')
   .description('数据清洗服务 / data-cleaning service (configuration: environment variables, see docs/CONFIGURATION.md)')
-  .version(packageVersion());
+  .version(packageVersion())
+  // Commander exits with 1 on a usage error (unknown option, bad --format…); 1 means an internal
+  // error here, so usage errors exit with 2 (help and --version still exit with 0).
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('start')
