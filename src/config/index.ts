@@ -1,12 +1,26 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
-const optionalString = z.string().trim().min(1).optional().catch(undefined);
+/**
+ * Numbers come as strings from the environment and as numbers (or quoted strings) from a file.
+ * Only a string that reads as a number is converted; anything else (true, [2], "12ms") reaches
+ * z.number() unchanged and is rejected — z.coerce would turn true into 1 and [2] into 2.
+ */
+const numeric = (value: unknown) => (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value.trim())) ? Number(value.trim()) : value);
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(numeric, z.number().int().min(min).max(max));
+/**
+ * Free text such as API_TOKEN: a YAML file may hold it as a number (`API_TOKEN: 123456`), which is
+ * still that token — silently dropping it would leave the API open. Blank means unset; any other
+ * type is an error naming the key.
+ */
+const optionalString = z
+  .union([z.string(), z.number().transform(String)])
+  .transform((v) => v.trim() || undefined)
+  .optional();
 
 /**
  * Every setting of the product. Names are the environment variable names (SPEC §4) — operators and
@@ -53,7 +67,7 @@ export const configSchema = z.object({
   MAX_UNCOMPRESSED_BYTES: int(1).default(4 * 1024 ** 3),
   MAX_COMPRESSION_RATIO: int(1).default(200),
   BATCH_SIZE: int(1, 100_000).default(1000),
-  RESULT_TTL_DAYS: z.coerce.number().min(0).default(7),
+  RESULT_TTL_DAYS: z.preprocess(numeric, z.number().min(0)).default(7),
   /** How often the retention job runs. */
   RETENTION_INTERVAL_MS: int(1000).default(3_600_000),
   API_TOKEN: optionalString,
@@ -78,6 +92,8 @@ export const HOT_RELOADABLE_KEYS = [
   'MAX_ROWS',
   'MAX_COLUMNS',
   'MAX_LINE_LENGTH',
+  'MAX_UNCOMPRESSED_BYTES',
+  'MAX_COMPRESSION_RATIO',
   'BATCH_SIZE',
   'LOG_LEVEL',
 ] as const satisfies readonly (keyof Config)[];
@@ -102,10 +118,23 @@ function readConfigFile(file: string): Source {
     const data: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
     if (data === null || data === undefined) return {};
     if (typeof data !== 'object' || Array.isArray(data)) throw new Error('top level must be an object of KEY: value');
-    return data as Source;
+    // `KEY:` with no value (YAML null) means "not set here": the default or the environment applies.
+    return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null));
   } catch (err) {
     throw new ConfigError([`CONFIG_FILE: ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`]);
   }
+}
+
+/** Keys whose values are never repeated in a message. */
+const SECRET_KEYS = new Set(['API_TOKEN']);
+
+/** A rejected value as the message shows it: quoted, shortened, URL passwords masked. */
+function shownValue(key: string, value: unknown): string {
+  if (SECRET_KEYS.has(key)) return '';
+  let text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  text = text.replace(/(\/\/[^/@\s]*?:)[^/@\s]*@/g, '$1***@');
+  if (text.length > 80) text = `${text.slice(0, 77)}...`;
+  return ` (got ${JSON.stringify(text)})`;
 }
 
 /**
@@ -125,7 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse({ ...fromFile, ...fromEnv });
   const problems = unknownKeys.map((k) => `${k}: unknown key in CONFIG_FILE`);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const input: Source = { ...fromFile, ...fromEnv };
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.') || '(root)';
+      problems.push(`${key}: ${issue.message}${key in input ? shownValue(key, input[key]) : ''}`);
+    }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
@@ -139,6 +172,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** How often a watched CONFIG_FILE is checked for changes. */
+const CONFIG_POLL_MS = 1000;
+
+/** The file's bytes, or undefined while it cannot be read (e.g. between delete and create). */
+function fileContent(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 export type ConfigChange = { next: Config; previous: Config; changed: (keyof Config)[]; ignored: (keyof Config)[] };
 
 /**
@@ -148,9 +193,9 @@ export type ConfigChange = { next: Config; previous: Config; changed: (keyof Con
  */
 export class ConfigStore extends EventEmitter<{ change: [ConfigChange]; error: [Error] }> {
   private config: Config;
-  private watcher?: FSWatcher;
-  private readonly onSighup = () => this.reload();
+  private poll?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
+  private readonly onSighup = () => this.reload();
 
   constructor(
     initial: Config,
@@ -164,23 +209,34 @@ export class ConfigStore extends EventEmitter<{ change: [ConfigChange]; error: [
     return this.config;
   }
 
-  /** Starts listening for SIGHUP and CONFIG_FILE changes. */
+  /**
+   * Starts listening for SIGHUP and CONFIG_FILE changes. The file's content is compared once a
+   * second by path: an inode watch stops firing after the file is replaced by a rename (editors,
+   * Kubernetes ConfigMaps), and mtime/size miss a same-size rewrite within one clock tick.
+   * A config file is small; reading it once a second costs nothing measurable.
+   */
   watch(): this {
     process.on('SIGHUP', this.onSighup);
     const file = this.config.CONFIG_FILE;
-    if (file && existsSync(file)) {
-      this.watcher = watch(file, () => {
+    if (file) {
+      let last = fileContent(file);
+      this.poll = setInterval(() => {
+        const now = fileContent(file);
+        if (now === last || (now && last && now.equals(last))) return;
+        last = now;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(() => this.reload(), 100);
-      });
+      }, CONFIG_POLL_MS);
+      this.poll.unref();
     }
     return this;
   }
 
   close(): void {
     process.off('SIGHUP', this.onSighup);
+    clearInterval(this.poll);
     clearTimeout(this.debounce);
-    this.watcher?.close();
+    this.poll = undefined;
   }
 
   /** Re-reads env + file; returns the change applied, or undefined when invalid or unchanged. */
