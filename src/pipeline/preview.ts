@@ -19,7 +19,9 @@ const MAX_SHEETS = 20;
  * sent truncated (its first few hundred KB); a cut-off last record is simply not shown.
  */
 export async function previewFile(path: string, options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits> } = {}): Promise<FilePreview> {
-  const reader = await openTable(path, { limits: options.limits, batchSize: DETECTION_SAMPLE_ROWS });
+  // Rows one by one: a reader hands out a batch only when it is full, so a truncated CSV that breaks
+  // off inside a quoted field would otherwise lose every row read before the break.
+  const reader = await openTable(path, { limits: options.limits, batchSize: 1 });
   const sheets: FilePreview['sheets'] = [];
   let current: { name: string; headers: string[]; rows: CellValue[][] } | undefined;
   const finish = () => {
@@ -36,6 +38,8 @@ export async function previewFile(path: string, options: { columnTypes?: Record<
         current = { name: event.sheet.name, headers: uniqueHeaders(event.sheet.headers), rows: [] };
       } else if (current && current.rows.length < DETECTION_SAMPLE_ROWS) {
         for (const row of event.rows) if (!isEmptyRow(row.cells) && current.rows.length < DETECTION_SAMPLE_ROWS) current.rows.push(row.cells);
+      } else if (reader.details.format === 'csv') {
+        break; // one sheet, sample complete: the rest of the file changes nothing
       }
     }
   } catch (err) {
