@@ -3,7 +3,7 @@ import { AnnouncerProvider, useAnnounce } from './components/Announcer.js';
 import { TokenDialog } from './components/TokenDialog.js';
 import { FileDetailPage } from './files/FileDetailPage.js';
 import { FilesPage } from './files/FilesPage.js';
-import { useAuth } from './hooks.js';
+import { useAuth, useResource } from './hooks.js';
 import { describeError } from './i18n/errors.js';
 import { I18nProvider, useI18n } from './i18n/I18nProvider.js';
 import type { MessageKey } from './i18n/messages.js';
@@ -43,8 +43,11 @@ export function App({ services }: { services: Services }) {
 
 function Shell() {
   const { tr, setLang } = useI18n();
-  const { board, auth } = useServices();
+  const { board, auth, api } = useServices();
   const { token } = useAuth();
+  const config = useResource('config', (signal) => api.getConfig(signal));
+  // Without API_TOKEN on the server the token button would only puzzle people.
+  const offerToken = token !== null || config.data?.authRequired === true || config.error?.status === 401;
   const announce = useAnnounce();
   const route = useHashRoute();
   const page = pageOf(route);
@@ -115,9 +118,11 @@ function Shell() {
             </ul>
           </nav>
           <div className="header-tools">
-            <button type="button" className="button button-quiet button-small" onClick={() => auth.requestToken()}>
-              {tr.t(token ? 'auth.change' : 'auth.set')}
-            </button>
+            {offerToken && (
+              <button type="button" className="button button-quiet button-small" onClick={() => auth.requestToken()}>
+                {tr.t(token ? 'auth.change' : 'auth.set')}
+              </button>
+            )}
             <button
               type="button"
               className="button button-quiet button-small"
@@ -134,7 +139,7 @@ function Shell() {
         <h1 ref={headingRef} tabIndex={-1} className="page-title">
           {tr.t(TITLES[page])}
         </h1>
-        {page === 'upload' && <UploadPage />}
+        {page === 'upload' && <UploadPage config={config} />}
         {page === 'files' && <FilesPage params={route.query} />}
         {page === 'detail' && <FileDetailPage key={route.path[1]} fileId={route.path[1] ?? ''} />}
         {page === 'ops' && <OpsPage />}

@@ -20,6 +20,14 @@ export function cellText(value: CellValue): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
+/** Longer values wrap inside a bounded column; shorter ones stay on one line (the table scrolls sideways). */
+const LONG_CELL_CHARS = 24;
+
+export function cellClass(text: string, base?: string): string | undefined {
+  const classes = [base, text.length > LONG_CELL_CHARS ? 'cell-long' : undefined].filter(Boolean);
+  return classes.length > 0 ? classes.join(' ') : undefined;
+}
+
 export function FileDetailPage({ fileId }: { fileId: string }) {
   const tr = useTr();
   const { api, board } = useServices();
@@ -213,9 +221,14 @@ function CleanPreview({ jobId, showSheet }: { jobId: string; showSheet: boolean 
                   {row.rowNumber}
                 </th>
                 {showSheet && <td>{row.sheetName ?? ''}</td>}
-                {data.columns.map((column) => (
-                  <td key={column}>{cellText(row.values[column])}</td>
-                ))}
+                {data.columns.map((column) => {
+                  const text = cellText(row.values[column]);
+                  return (
+                    <td key={column} className={cellClass(text)}>
+                      {text}
+                    </td>
+                  );
+                })}
               </tr>
             ))}
           </tbody>
@@ -260,12 +273,13 @@ function ExceptionPreview({ jobId, showSheet }: { jobId: string; showSheet: bool
                 {tr.t('detail.rowNumber')}
               </th>
               {showSheet && <th scope="col">{tr.t('detail.sheet')}</th>}
+              {/* The reason first: in a wide table the last column is off-screen, and the reason is what people look for. */}
+              <th scope="col">{tr.t('detail.reason')}</th>
               {data.columns.map((column) => (
                 <th key={column} scope="col">
                   {column}
                 </th>
               ))}
-              <th scope="col">{tr.t('detail.reason')}</th>
             </tr>
           </thead>
           <tbody>
@@ -277,13 +291,20 @@ function ExceptionPreview({ jobId, showSheet }: { jobId: string; showSheet: bool
                     {row.rowNumber}
                   </th>
                   {showSheet && <td>{row.sheetName ?? ''}</td>}
+                  <td className="reason">{row.reason}</td>
                   {data.columns.map((column) => {
                     const cellErrors = failing.get(column);
                     const value = cellText(row.originalData[column]);
-                    if (!cellErrors) return <td key={column}>{value}</td>;
+                    if (!cellErrors) {
+                      return (
+                        <td key={column} className={cellClass(value)}>
+                          {value}
+                        </td>
+                      );
+                    }
                     const message = cellErrors.map((error) => error.message).join('；');
                     return (
-                      <td key={column} className="cell-error" title={message}>
+                      <td key={column} className={cellClass(value, 'cell-error')} title={message}>
                         <span aria-hidden="true" className="cell-error-mark">
                           ⚠{' '}
                         </span>
@@ -292,7 +313,6 @@ function ExceptionPreview({ jobId, showSheet }: { jobId: string; showSheet: bool
                       </td>
                     );
                   })}
-                  <td className="reason">{row.reason}</td>
                 </tr>
               );
             })}

@@ -110,7 +110,8 @@ export function FilesPage({ params }: { params: URLSearchParams }) {
                       <StatusBadge state={file.status} />
                     </td>
                     <td className="numeric">{tr.bytes(file.size)}</td>
-                    <td className="numeric">{file.totalRows === null ? '—' : tr.number(file.totalRows)}</td>
+                    {/* Only a completed file has a row count worth showing (a failed one reports 0). */}
+                    <td className="numeric">{file.status !== 'completed' || file.totalRows === null ? '—' : tr.number(file.totalRows)}</td>
                     <td className="nowrap">{tr.dateTime(file.uploadedAt)}</td>
                   </tr>
                 ))}

@@ -108,7 +108,7 @@ export function OpsPage() {
             <p className="muted small">{tr.t('ops.lastUpdated', { time: tr.dateTime(stats.timestamp) })}</p>
           </section>
           <div className="charts">
-            <LineChart title={tr.t('ops.throughput')} series={history.rowsPerSecond} format={(value) => tr.number(value)} tone="blue" />
+            <LineChart title={tr.t('ops.throughput')} series={history.rowsPerSecond} format={(value) => tr.number(value, value < 10 ? 1 : 0)} tone="blue" />
             <LineChart title={tr.t('ops.errorRate')} series={history.errorRatePercent} format={(value) => tr.number(value, 1)} tone="red" />
           </div>
           <section aria-labelledby="ops-failures">
@@ -140,7 +140,11 @@ export function OpsPage() {
                           </td>
                           <td className="wide-text">
                             <span>{reason.friendly}</span>
-                            {reason.server && <span className="error-server block">{reason.server}</span>}
+                            {reason.server && (
+                              <span className="error-server block" lang="zh-CN">
+                                {reason.server}
+                              </span>
+                            )}
                             {retryError && <span className="error-server block">{describeError(retryError, tr).friendly}</span>}
                           </td>
                           <td className="nowrap">{tr.dateTime(failure.failedAt)}</td>

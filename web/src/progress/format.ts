@@ -30,7 +30,7 @@ export function rowsLabel(view: ProgressView, tr: Translator): string | null {
 export function progressParts(view: ProgressView, tr: Translator): string[] {
   const parts = [stateLabel(view, tr)];
   // A rejected upload never became a task: a percentage would only confuse.
-  if (view.state !== 'rejected' && (!view.indeterminate || view.final)) parts.push(`${view.percent}%`);
+  if (view.showBar && (!view.indeterminate || view.final)) parts.push(`${view.percent}%`);
   if (view.stage === 'upload' && view.state === 'uploading') {
     parts.push(tr.t('progress.upload', { loaded: tr.bytes(view.uploadLoaded), total: tr.bytes(view.uploadTotal) }));
   }

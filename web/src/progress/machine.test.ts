@@ -301,6 +301,34 @@ describe('progress view', () => {
     expect(view).toMatchObject({ indeterminate: false, percent: 37, canCancel: true, canRetry: false, canRemove: false });
   });
 
+  it('a refusal caused by the file offers no re-upload; a passing problem (queue, network) does', () => {
+    const uploading = reduce(initialUploadState(10), { type: 'uploadStarted', total: 10 });
+    for (const code of ['UNSUPPORTED_FILE_TYPE', 'CORRUPTED_FILE', 'EMPTY_FILE', 'LINE_TOO_LONG', 'INVALID_COLUMN_TYPES']) {
+      const refused = progressReducer(uploading, { type: 'uploadRejected', error: { code, message: null } });
+      expect(toProgressView(refused, true), code).toMatchObject({ state: 'rejected', canRetry: false, canRemove: true });
+    }
+    for (const code of ['QUEUE_UNAVAILABLE', 'NETWORK_ERROR', 'INTERNAL_ERROR', 'SOMETHING_NEW']) {
+      const refused = progressReducer(uploading, { type: 'uploadRejected', error: { code, message: null } });
+      expect(toProgressView(refused, true), code).toMatchObject({ canRetry: true, retrySuggested: true });
+    }
+  });
+
+  it('a failed task can be retried, but retry is only suggested when the file was not the cause', () => {
+    const corrupted = toProgressView(at('failed', { errorCode: 'CORRUPTED_FILE' }), false);
+    expect(corrupted).toMatchObject({ canRetry: true, retrySuggested: false });
+    const transient = toProgressView(at('failed', { errorCode: 'DATABASE_UNAVAILABLE' }), false);
+    expect(transient).toMatchObject({ canRetry: true, retrySuggested: true });
+  });
+
+  it('draws no bar for a task that ended unfinished at 0 %, but keeps the point where it stopped', () => {
+    expect(toProgressView(at('failed', { progress: 0, processedRows: 0 }), false).showBar).toBe(false);
+    expect(toProgressView(at('cancelled', { progress: 0, processedRows: 0 }), false).showBar).toBe(false);
+    expect(toProgressView(at('cancelled', { progress: 40 }), false)).toMatchObject({ showBar: true, percent: 40 });
+    expect(toProgressView(at('completed'), false)).toMatchObject({ showBar: true, percent: 100 });
+    expect(toProgressView(at('pending'), false).showBar).toBe(true);
+    expect(toProgressView(rejectedState(5, { code: 'EMPTY_FILE', message: null }), false).showBar).toBe(false);
+  });
+
   it('the bar restarts (new key) between upload and processing', () => {
     const uploading = reduce(initialUploadState(10), { type: 'uploadStarted', total: 10 }, { type: 'uploadProgress', loaded: 10, total: 10 });
     const pending = progressReducer(uploading, accepted);

@@ -256,6 +256,27 @@ export function progressReducer(current: ProgressState, event: ProgressEvent): P
   }
 }
 
+/**
+ * Errors caused by the file itself (or the user's column types): sending the same file again gives
+ * the same answer, so a refused upload with one of these offers no retry, and a failed task's retry
+ * is not the suggested action.
+ */
+const FILE_CONTENT_ERRORS: ReadonlySet<string> = new Set([
+  'UNSUPPORTED_FILE_TYPE',
+  'EMPTY_FILE',
+  'FILE_SIZE_EXCEEDED',
+  'CORRUPTED_FILE',
+  'ZIP_BOMB_DETECTED',
+  'ROW_LIMIT_EXCEEDED',
+  'COLUMN_LIMIT_EXCEEDED',
+  'LINE_TOO_LONG',
+  'INVALID_COLUMN_TYPES',
+]);
+
+export function isFileContentError(error: ErrorInfo | null): boolean {
+  return error !== null && FILE_CONTENT_ERRORS.has(error.code);
+}
+
 export type ProgressStage = 'upload' | 'process';
 
 /** What the bar and its labels need, derived from the state. */
@@ -278,7 +299,14 @@ export interface ProgressView {
   final: boolean;
   canCancel: boolean;
   canRetry: boolean;
+  /** Retrying is worth suggesting (the failure was not caused by the file's content). */
+  retrySuggested: boolean;
   canRemove: boolean;
+  /**
+   * Whether the bar is drawn. A task that ended without completing and without any progress
+   * (failed at once, or reloaded after a cancel: the server reports 0) has nothing to show.
+   */
+  showBar: boolean;
   busy: 'cancel' | 'retry' | null;
   error: ErrorInfo | null;
   actionError: ErrorInfo | null;
@@ -296,7 +324,7 @@ export function toProgressView(s: ProgressState, canReupload: boolean): Progress
   const percent = stage === 'upload' ? uploadPercent : s.state === 'completed' ? 100 : s.percent;
   const running = s.state === 'waiting' || s.state === 'uploading' || s.state === 'pending' || s.state === 'processing';
   const taskRetry = s.taskId !== null && !s.lost && (s.state === 'failed' || s.state === 'timeout' || s.state === 'cancelled');
-  const uploadRetry = s.taskId === null && canReupload && (s.state === 'rejected' || s.state === 'cancelled');
+  const uploadRetry = s.taskId === null && canReupload && (s.state === 'cancelled' || (s.state === 'rejected' && !isFileContentError(s.error)));
   return {
     state: s.state,
     stage,
@@ -314,7 +342,9 @@ export function toProgressView(s: ProgressState, canReupload: boolean): Progress
     final,
     canCancel: running && s.pendingAction === null,
     canRetry: (taskRetry || uploadRetry) && s.pendingAction === null,
+    retrySuggested: !isFileContentError(s.error),
     canRemove: final && s.pendingAction === null,
+    showBar: s.state !== 'rejected' && !(final && s.state !== 'completed' && percent === 0),
     busy: s.pendingAction,
     error: s.error,
     actionError: s.actionError,

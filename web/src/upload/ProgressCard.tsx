@@ -23,6 +23,7 @@ export function ProgressCard({ card, onCancel, onRetry, onRemove }: ProgressCard
   const label = stateLabel(view, tr);
   const valueText = describeProgress(view, tr);
   const parts = progressParts(view, tr).slice(1); // the state itself is in the badge
+  const showConnection = view.connection !== null && !view.final;
   return (
     <article className={`card card-${view.state}`} aria-labelledby={titleId}>
       <header className="card-header">
@@ -33,7 +34,7 @@ export function ProgressCard({ card, onCancel, onRetry, onRemove }: ProgressCard
         <StatusBadge state={view.state} label={label} />
       </header>
 
-      {view.state !== 'rejected' && (
+      {view.showBar && (
         <div
           className={`bar bar-${view.state}${view.indeterminate ? ' bar-indeterminate' : ''}`}
           role="progressbar"
@@ -47,16 +48,16 @@ export function ProgressCard({ card, onCancel, onRetry, onRemove }: ProgressCard
         </div>
       )}
 
-      <p className="status-line">
-        {parts.map((part, index) => (
-          <span key={index} className="status-part">
-            {part}
-          </span>
-        ))}
-        {view.connection && !view.final && (
-          <span className="status-part connection">{tr.t(view.connection === 'sse' ? 'progress.live' : 'progress.polling')}</span>
-        )}
-      </p>
+      {(parts.length > 0 || showConnection) && (
+        <p className="status-line">
+          {parts.map((part, index) => (
+            <span key={index} className="status-part">
+              {part}
+            </span>
+          ))}
+          {showConnection && <span className="status-part connection">{tr.t(view.connection === 'sse' ? 'progress.live' : 'progress.polling')}</span>}
+        </p>
+      )}
 
       {view.error && <ErrorMessage error={view.error} />}
       {view.actionError && <ErrorMessage error={view.actionError} prefix={tr.t('card.actionFailed', { reason: '' }).trim()} />}
@@ -79,7 +80,7 @@ export function ProgressCard({ card, onCancel, onRetry, onRemove }: ProgressCard
         {(view.canRetry || view.busy === 'retry') && (
           <button
             type="button"
-            className="button button-primary"
+            className={view.retrySuggested ? 'button button-primary' : 'button'}
             onClick={() => onRetry(card.id)}
             disabled={view.busy !== null}
             aria-label={tr.t('card.retryLabel', { name: fileName })}

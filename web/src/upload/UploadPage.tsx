@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useId, useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
 import { errorInfoFrom } from '../api.js';
-import { useResource } from '../hooks.js';
+import type { Resource } from '../hooks.js';
 import { useTr } from '../i18n/I18nProvider.js';
 import { useServices } from '../services-context.js';
-import type { ColumnType } from '../types.js';
+import type { ClientConfig, ColumnType } from '../types.js';
 import { ProgressCard } from './ProgressCard.js';
 import { ReviewPanel, type ReviewItem } from './ReviewPanel.js';
 import { DEFAULT_LIMITS, previewSlice, validateFile, type UploadLimits } from './validateFile.js';
@@ -18,10 +18,10 @@ function readReviewSetting(): boolean {
   }
 }
 
-export function UploadPage() {
+/** `config` is loaded once by the app shell (it also decides whether to offer the token button). */
+export function UploadPage({ config }: { config: Resource<ClientConfig> }) {
   const tr = useTr();
   const { api, board } = useServices();
-  const config = useResource('config', (signal) => api.getConfig(signal));
   const cards = useSyncExternalStore(board.subscribe, board.getSnapshot);
   const [reviewFirst, setReviewFirst] = useState(readReviewSetting);
   const [reviews, setReviews] = useState<ReviewItem[]>([]);
