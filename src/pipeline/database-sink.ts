@@ -10,9 +10,16 @@ export interface DatabaseSinkOptions {
   /** Delays between repeated writes of one batch; the default rides out a ~30 s outage. */
   retryDelaysMs?: readonly number[];
   signal?: AbortSignal;
+  /** Told before each repeated write, so an outage shows in the log while it is ridden out. */
+  onRetry?: (err: unknown, retry: number, delayMs: number) => void;
 }
 
-const DEFAULT_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000];
+/**
+ * Exponential from 250 ms, capped at 4 s so the work resumes within seconds of the database coming
+ * back (an 8 s or 15 s pause would outlast a typical failover); ~30 s in all, after which the
+ * attempt fails and the task-level retry (MAX_RETRIES, RETRY_BACKOFF_MS) takes over.
+ */
+const DEFAULT_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000];
 
 /**
  * Stores a job's rows under its attempt token (so a stale worker's writes are refused) and
@@ -62,6 +69,7 @@ export class DatabaseSink implements RecordSink {
         return await write();
       } catch (err) {
         if (attempt >= delays.length || !this.options.isTransient?.(err) || this.options.signal?.aborted) throw err;
+        this.options.onRetry?.(err, attempt + 1, delays[attempt]);
         await sleep(delays[attempt], undefined, { signal: this.options.signal }).catch(() => undefined);
       }
     }

@@ -17,6 +17,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
   isTransient?: (err: unknown) => boolean;
+  /** Told before a batch write that failed transiently is repeated (see DatabaseSink). */
+  onWriteRetry?: (err: unknown, retry: number, delayMs: number) => void;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function runJob(options: RunJobOptions): Promise<ProcessStatistics>
     throw new AppError('FILE_NOT_FOUND', '上传的文件已不存在（可能已过保留期或被删除）', { storageKey: record.storageKey });
   }
   await db.startAttempt(jobId, token);
-  const sink = new DatabaseSink(db, jobId, token, { isTransient: options.isTransient, signal: options.signal });
+  const sink = new DatabaseSink(db, jobId, token, { isTransient: options.isTransient, signal: options.signal, onRetry: options.onWriteRetry });
   return processFile(fileStore.path(record.storageKey), sink, {
     originalName: record.originalName,
     columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,

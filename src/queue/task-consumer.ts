@@ -104,7 +104,16 @@ export class TaskConsumer {
     const finished = (outcome: Parameters<NonNullable<TaskConsumerEvents['onFinished']>>[1]) =>
       this.deps.events?.onFinished?.(jobId, outcome, Date.now() - started);
 
-    const record = await db.getFileRecordByJobId(jobId);
+    let record;
+    try {
+      record = await db.getFileRecordByJobId(jobId);
+    } catch (err) {
+      // Nothing has started yet (no attempt, no rows): BullMQ retries the job with the backoff.
+      const c = classifyError(err);
+      log.warn({ code: c.code, err: c.message }, 'cannot read the task record (database unavailable?); the task will be retried');
+      finished('retrying');
+      throw err;
+    }
     if (!record) throw new UnrecoverableError(`JOB_NOT_FOUND: no file record for task ${jobId}`);
     if (record.status === 'completed' || record.status === 'cancelled' || record.status === 'failed' || record.status === 'timeout') {
       // A duplicate delivery (e.g. a stalled job whose first run had in fact finished): nothing to do.
@@ -137,6 +146,10 @@ export class TaskConsumer {
         signal: controller.signal,
         onProgress: (p) => tracker.update(p),
         isTransient: (err) => classifyError(err).kind === 'retryable',
+        onWriteRetry: (err, retry, delayMs) => {
+          const c = classifyError(err);
+          log.warn({ code: c.code, err: c.message, retry, delayMs }, 'database write failed, retrying the batch');
+        },
       });
       await tracker.settled();
       log.info({ totalRows: stats.totalRows, ms: stats.processingTimeMs }, 'task completed');

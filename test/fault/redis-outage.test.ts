@@ -1,0 +1,114 @@
+/**
+ * SPEC §6 / R2.6, R8.1: Redis unavailable for 10 s while uploads keep coming (one every ~100 ms).
+ * No upload is lost: each one is either refused with 503 QUEUE_UNAVAILABLE or accepted with a
+ * task id, and every accepted task completes (uploads accepted during the outage are recorded in
+ * the database and enqueued by the RecoveryManager once Redis is back). The API and the workers are
+ * never restarted: they reconnect by themselves.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
+import { isAlive, scratchDir, storedRows } from '../support/fault.js';
+import { RedisServer } from '../support/redis-server.js';
+import { getJson, stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+
+const OUTAGE_MS = 10_000;
+const BEFORE_MS = 2000;
+const AFTER_MS = 3000;
+const UPLOAD_EVERY_MS = 100;
+const ROWS = 10;
+const CSV = `姓名,手机号,出生日期,地址\n${Array.from({ length: ROWS }, (_v, i) => `用户${i},1381234${String(5000 + i)},1990-05-17,江苏省南京市玄武区中山路${i}号`).join('\n')}\n`;
+
+interface Outcome {
+  at: number;
+  phase: 'before' | 'outage' | 'after';
+  status: number;
+  taskId?: string;
+  errorCode?: string;
+  ms: number;
+}
+
+describe('Redis unavailable for 10 s during uploads', () => {
+  const dir = scratchDir('redis-outage');
+  let scratch: IsolatedDatabase;
+  let redis: RedisServer;
+  let api: ApiProcess;
+  const workers: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    [scratch, redis] = await Promise.all([createIsolatedDatabase('sqlite'), RedisServer.start({ appendonly: true })]);
+    const env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path });
+    api = await startApi(env);
+    workers.push(await startWorker(env), await startWorker(env));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await api?.stop();
+    await redis?.stop();
+    await scratch?.drop();
+    dir.remove();
+  });
+
+  it('every upload is refused with QUEUE_UNAVAILABLE or accepted and later completed; services recover alone', async () => {
+    const pids = [api.pid, ...workers.map((w) => w.pid)];
+    let phase: Outcome['phase'] = 'before';
+    const outcomes: Outcome[] = [];
+    const inFlight: Promise<void>[] = [];
+    const t0 = Date.now();
+
+    const uploadOnce = async () => {
+      const started = Date.now();
+      const during = phase;
+      const res = await upload<{ taskId?: string; errorCode?: string }>(api.baseUrl, { name: `tick-${started}.csv`, content: CSV });
+      outcomes.push({ at: started - t0, phase: during, status: res.status, taskId: res.body.taskId, errorCode: res.body.errorCode, ms: Date.now() - started });
+    };
+    const ticker = setInterval(() => inFlight.push(uploadOnce()), UPLOAD_EVERY_MS);
+    try {
+      await sleep(BEFORE_MS);
+      phase = 'outage';
+      await redis.halt('SIGKILL');
+      await sleep(OUTAGE_MS);
+      await redis.resume();
+      phase = 'after';
+      await sleep(AFTER_MS);
+    } finally {
+      clearInterval(ticker);
+    }
+    // A failed fetch (connection refused/reset by the API) rejects here and fails the test.
+    await Promise.all(inFlight);
+
+    const accepted = outcomes.filter((o) => o.status === 202);
+    const refused = outcomes.filter((o) => o.status !== 202);
+    for (const o of refused) expect(o, 'only QUEUE_UNAVAILABLE may refuse an upload').toMatchObject({ status: 503, errorCode: 'QUEUE_UNAVAILABLE' });
+    for (const o of accepted) expect(o.taskId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(outcomes.filter((o) => o.phase === 'outage').length).toBeGreaterThanOrEqual(50);
+
+    // Refused uploads left nothing behind that would run unseen; accepted ones are all recorded.
+    const files = await getJson<{ total: number }>(`${api.baseUrl}/api/data-cleaning/files?pageSize=1`);
+    expect(files.body.total).toBe(accepted.length);
+
+    const results = await Promise.all(accepted.map((o) => waitForTask(api.baseUrl, o.taskId!, ['completed', 'failed', 'timeout', 'cancelled'], 90_000)));
+    for (const done of results) {
+      expect(done.status, `${done.taskId}: ${done.errorMessage}`).toBe('completed');
+      expect(done.statistics?.totalRows).toBe(ROWS);
+      const rows = await storedRows(scratch.url, done.taskId);
+      expect(rows).toEqual({ clean: done.statistics?.cleanedRows, exceptions: done.statistics?.exceptionRows, distinctRows: ROWS });
+    }
+
+    // Nobody was restarted: same processes, alive and ready.
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    expect(api.exited || workers.some((w) => w.exited)).toBe(false);
+    expect((await getJson(`${api.baseUrl}/health/ready`)).status).toBe(200);
+    // And the workers really consume again: a fresh upload completes.
+    const fresh = await upload<{ taskId: string }>(api.baseUrl, { name: 'after.csv', content: CSV });
+    expect((await waitForTask(api.baseUrl, fresh.body.taskId, ['completed'], 30_000)).status).toBe('completed');
+
+    const byPhase = (p: Outcome['phase']) => outcomes.filter((o) => o.phase === p);
+    const slowest = Math.max(...outcomes.map((o) => o.ms));
+    console.info(
+      `[redis-outage] uploads before/outage/after: ${byPhase('before').length}/${byPhase('outage').length}/${byPhase('after').length}; ` +
+        `accepted ${accepted.length}, refused (503) ${refused.length}, all accepted completed; slowest upload ${slowest} ms`,
+    );
+  }, 240_000);
+});

@@ -1,0 +1,71 @@
+/**
+ * SPEC §6 / R7.4–7.5: a task that runs past JOB_TIMEOUT_MS is aborted and ends `timeout` with the
+ * error stored and none of its partial rows left in the database; it is not retried; the worker
+ * goes on with the next task, which completes.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
+import { bigCsv, logLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
+import { RedisServer } from '../support/redis-server.js';
+import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+
+const ROWS = 300_000;
+const TIMEOUT_MS = 4000;
+
+describe.each(['sqlite', 'postgres'] as const)('task over the time limit (%s)', (kind) => {
+  const dir = scratchDir('timeout');
+  let scratch: IsolatedDatabase;
+  let redis: RedisServer;
+  let api: ApiProcess;
+  let worker: ServiceProcess;
+  let file: string;
+
+  beforeAll(async () => {
+    [scratch, redis, file] = await Promise.all([createIsolatedDatabase(kind), RedisServer.start(), bigCsv(dir.path, ROWS)]);
+    const env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path, env: { JOB_TIMEOUT_MS: String(TIMEOUT_MS) } });
+    api = await startApi(env);
+    worker = await startWorker(env);
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await api?.stop();
+    await redis?.stop();
+    await scratch?.drop();
+    dir.remove();
+  });
+
+  it('ends `timeout` with the error stored and no rows; the next task completes', async () => {
+    const big = await upload<{ taskId: string }>(api.baseUrl, file);
+    const next = await upload<{ taskId: string }>(api.baseUrl, { name: 'next.csv', content: '姓名,手机号\n张三,13812345678\n' });
+    expect([big.status, next.status]).toEqual([202, 202]);
+    // Rows were being stored when the limit struck.
+    await waitForProgress(api.baseUrl, big.body.taskId, 1, 60_000);
+
+    const timedOut = await waitForTask(api.baseUrl, big.body.taskId, ['timeout', 'completed', 'failed', 'cancelled'], 60_000);
+    expect(timedOut.status).toBe('timeout');
+    expect(timedOut.errorCode).toBe('PROCESSING_TIMEOUT');
+    expect(timedOut.errorMessage).toMatch(/超时/);
+    expect(timedOut.completedAt).not.toBeNull();
+    expect(timedOut.attempts).toBe(1);
+    // (The limit counts from when the worker took the job, a little before the record's startedAt.)
+    const elapsed = Date.parse(String(timedOut.completedAt)) - Date.parse(String(timedOut.startedAt));
+    // The partial rows are deleted (in chunks) right after the status change; wait for that, bounded.
+    const deadline = Date.now() + 15_000;
+    let left = await storedRows(scratch.url, big.body.taskId);
+    while (left.clean + left.exceptions > 0 && Date.now() < deadline) {
+      await sleep(100);
+      left = await storedRows(scratch.url, big.body.taskId);
+    }
+    expect(left).toEqual({ clean: 0, exceptions: 0, distinctRows: 0 });
+
+    const done = await waitForTask(api.baseUrl, next.body.taskId, ['completed', 'failed', 'timeout'], 30_000);
+    expect(done.status).toBe('completed');
+    expect(done.statistics).toMatchObject({ totalRows: 1, cleanedRows: 1 });
+    expect(worker.exited).toBe(false);
+    // Not retried: the worker started the timed-out task exactly once.
+    expect(logLines(worker.logs, new RegExp(`"jobId":"${big.body.taskId}".*task started`))).toHaveLength(1);
+    console.info(`[timeout ${kind}] limit ${TIMEOUT_MS} ms: task ended timeout after ${elapsed} ms (started → completedAt), 0 rows left; next task completed`);
+  }, 120_000);
+});

@@ -1,0 +1,64 @@
+/**
+ * SPEC §6 / R3.7: kill -9 a worker in the middle of a large file. Another worker takes the task
+ * over (BullMQ stalled-job detection after LOCK_DURATION_MS), starts a new attempt (the database
+ * refuses the dead attempt's token and removes its rows) and completes it; the database then holds
+ * exactly totalRows rows, each (sheet, row) once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
+import { bigCsv, logLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
+import { RedisServer } from '../support/redis-server.js';
+import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+
+const ROWS = 300_000;
+
+describe.each(['postgres', 'sqlite'] as const)('kill -9 of a worker mid-task (%s)', (kind) => {
+  const dir = scratchDir('crash');
+  let scratch: IsolatedDatabase;
+  let redis: RedisServer;
+  let api: ApiProcess;
+  const workers: ServiceProcess[] = [];
+  let file: string;
+
+  beforeAll(async () => {
+    [scratch, redis, file] = await Promise.all([createIsolatedDatabase(kind), RedisServer.start(), bigCsv(dir.path, ROWS)]);
+    const env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path });
+    api = await startApi(env);
+    workers.push(await startWorker(env), await startWorker(env));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await api?.stop();
+    await redis?.stop();
+    await scratch?.drop();
+    dir.remove();
+  });
+
+  it('another worker finishes the task; row counts exact, no duplicates, attempts ≥ 2', async () => {
+    const { status, body } = await upload<{ taskId: string }>(api.baseUrl, file);
+    expect(status).toBe(202);
+    const taskId = body.taskId;
+
+    const running = await waitForProgress(api.baseUrl, taskId, 10, 120_000);
+    const victim = workers.find((w) => logLines(w.logs, new RegExp(`"jobId":"${taskId}".*task started`)).length > 0);
+    expect(victim, 'one worker logged the task start').toBeDefined();
+    const survivor = workers.find((w) => w !== victim)!;
+    await victim!.kill();
+    const killedAt = Date.now();
+
+    const done = await waitForTask(api.baseUrl, taskId, ['completed', 'failed', 'timeout'], 180_000);
+    const takeoverMs = Date.now() - killedAt;
+    expect(done.status, done.errorMessage ?? '').toBe('completed');
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    expect(done.statistics?.totalRows).toBe(ROWS);
+    expect(logLines(survivor.logs, new RegExp(`"jobId":"${taskId}".*task completed`))).toHaveLength(1);
+
+    const rows = await storedRows(scratch.url, taskId);
+    expect(rows.clean + rows.exceptions).toBe(ROWS);
+    expect(rows.clean).toBe(done.statistics?.cleanedRows);
+    expect(rows.exceptions).toBe(done.statistics?.exceptionRows);
+    expect(rows.distinctRows).toBe(ROWS);
+    console.info(`[worker-crash ${kind}] killed at ${running.progress} %, completed ${takeoverMs} ms later, attempts ${done.attempts}, rows ${rows.clean}+${rows.exceptions}`);
+  }, 300_000);
+});
