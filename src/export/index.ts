@@ -1,11 +1,9 @@
 import type { Writable } from 'node:stream';
 import type { ExportFormat, ExportSheet, TableWriter } from './types.js';
 import { CsvTableWriter } from './csv.js';
-import { XlsxTableWriter } from './xlsx.js';
 
 export type { ExportFormat, ExportSheet, TableWriter } from './types.js';
 export { csvCell, looksLikeFormula } from './csv.js';
-export { sanitizeSheetName, EXCEL_MAX_ROWS, EXCEL_MAX_CELL_CHARS } from './xlsx.js';
 export {
   cleanExportColumns,
   exceptionExportColumns,
@@ -24,7 +22,7 @@ export {
  * close() completes the file, ends `out` and resolves once `out` has flushed and closed;
  * abort() destroys `out` without throwing (the caller removes a partial file).
  *
- * Async so callers need not care whether a format has setup to await; nothing is awaited today.
+ * Async because the xlsx writer's library is loaded on first use.
  */
 export async function createTableWriter(
   format: ExportFormat,
@@ -34,8 +32,11 @@ export async function createTableWriter(
   switch (format) {
     case 'csv':
       return new CsvTableWriter(out, sheet);
-    case 'xlsx':
+    case 'xlsx': {
+      // exceljs takes about half a second to load: only a process that writes xlsx pays for it.
+      const { XlsxTableWriter } = await import('./xlsx.js');
       return new XlsxTableWriter(out, sheet);
+    }
     default: {
       const unknown: never = format;
       throw new Error(`unsupported export format: ${String(unknown)}`);

@@ -3,7 +3,6 @@ import { openCsvReader } from './csv.js';
 import { fileAccessError, sniffFile } from './detect.js';
 import { resolveLimits } from './parse-errors.js';
 import type { OpenOptions, RawRow, TableDetails, TableReader } from './types.js';
-import { openXlsReader } from './xls.js';
 import { openXlsxReader } from './xlsx.js';
 
 export type { FileFormat, OpenOptions, ParseLimits, RawRow, SheetHeader, TableDetails, TableEvent, TableReader } from './types.js';
@@ -12,7 +11,7 @@ export { detectFormat, sniffFile, SNIFF_BYTES } from './detect.js';
 export { CSV_DELIMITERS, guessDelimiter, guessNewline } from './csv.js';
 export { guessEncoding } from './encoding.js';
 export { excelSerialToDate } from './excel-dates.js';
-export { MAX_XLS_FILE_BYTES } from './xls.js';
+export { MAX_XLS_FILE_BYTES } from './parse-errors.js';
 export { MAX_ZIP_ENTRIES, checkZipBomb } from './zip.js';
 
 /**
@@ -29,8 +28,11 @@ export async function openTable(path: string, options: OpenOptions = {}): Promis
         return openCsvReader({ path, size: sniffed.size, encoding: sniffed.encoding, sampleBytes: sniffed.sample.length }, options, limits);
       case 'xlsx':
         return await openXlsxReader(path, sniffed.size, options, limits);
-      case 'xls':
+      case 'xls': {
+        // SheetJS is large to load; only .xls files need it.
+        const { openXlsReader } = await import('./xls.js');
         return await openXlsReader(path, sniffed.size, options, limits);
+      }
     }
   } catch (err) {
     throw isAppError(err) ? err : fileAccessError(err, path);

@@ -69,3 +69,10 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
+
+/**
+ * Largest .xls accepted. BIFF cannot be streamed (SheetJS parses the whole compound file), and the
+ * format itself caps a sheet at 65,536 rows, so real .xls files are small; this bounds the memory a
+ * hostile one can take. Local constant because ParseLimits (types.ts) is a shared contract.
+ */
+export const MAX_XLS_FILE_BYTES = 100 * 1024 * 1024;

@@ -4,16 +4,10 @@ import type { CellValue } from '../cleaning/types.js';
 import { isAppError } from '../errors.js';
 import { fileAccessError } from './detect.js';
 import { excelSerialToDate } from './excel-dates.js';
-import { alreadyIterated, columnLimitExceeded, corruptedFile, emptyFile, errnoCode, fileTooLarge, lineTooLong, throwIfAborted } from './parse-errors.js';
+import { alreadyIterated, MAX_XLS_FILE_BYTES, columnLimitExceeded, corruptedFile, emptyFile, errnoCode, fileTooLarge, lineTooLong, throwIfAborted } from './parse-errors.js';
 import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-rows.js';
 import type { OpenOptions, ParseLimits, TableDetails, TableEvent, TableReader } from './types.js';
 
-/**
- * Largest .xls accepted. BIFF cannot be streamed (SheetJS parses the whole compound file), and the
- * format itself caps a sheet at 65,536 rows, so real .xls files are small; this bounds the memory a
- * hostile one can take. Local constant because ParseLimits (types.ts) is a shared contract.
- */
-export const MAX_XLS_FILE_BYTES = 100 * 1024 * 1024;
 
 type SheetCell = XLSX.CellObject | undefined;
 

@@ -5,8 +5,8 @@ import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import * as SheetJS from '@e965/xlsx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTableWriter, EXCEL_MAX_CELL_CHARS, sanitizeSheetName } from '../../src/export/index.js';
-import { XlsxTableWriter } from '../../src/export/xlsx.js';
+import { createTableWriter } from '../../src/export/index.js';
+import { EXCEL_MAX_CELL_CHARS, sanitizeSheetName, XlsxTableWriter } from '../../src/export/xlsx.js';
 
 function collector(): { stream: Writable; bytes: () => Buffer } {
   const chunks: Buffer[] = [];
