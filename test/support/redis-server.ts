@@ -58,6 +58,7 @@ export class RedisServer {
     ];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused connections are expected until the server listens
     try {
       for (let i = 0; i < 100; i++) {
         if (!this.running) throw new Error(`redis-server exited early (see ${join(this.dir, 'redis.log')})`);
