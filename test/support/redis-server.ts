@@ -16,6 +16,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
+/** Servers still running when the test process exits (a timed-out suite skips its afterAll). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -56,7 +62,10 @@ export class RedisServer {
       '--save', '', '--appendonly', this.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
       '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', join(this.dir, 'redis.log'),
     ];
-    this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    this.child = child;
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined); // refused connections are expected until the server listens
     try {

@@ -112,8 +112,16 @@ export class ServiceProcess {
   }
 }
 
+/** Children still running when the test process exits (a timed-out suite skips its afterAll). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 function launch(role: string, args: string[], env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   return new ServiceProcess(role, child);
 }
 
