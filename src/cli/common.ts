@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import type { ParseLimits } from '../parsing/types.js';
 
-/** The package version (package.json is two or three levels up from src/cli or dist/src/cli). */
+/** The package version (package.json is 2–4 levels up: src/cli, dist/src/cli, .tmp/<build>/src/cli). */
 export function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
+  for (const rel of ['../../package.json', '../../../package.json', '../../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'data-cleaning-service' && pkg.version) return pkg.version;
