@@ -15,13 +15,14 @@ const SLACK_MS = 1500;
 describe('retries with exponential backoff (real worker, real Redis)', () => {
   let h: Harness;
   let scripted: ScriptedDatabase;
+  /** Upload file name → how many attempts fail (scripted before the upload, which a worker may start at once). */
   const failures = new Map<string, number>();
 
   beforeAll(async () => {
     h = await startHarness({ tag: 'retryi', env: { MAX_RETRIES: String(MAX_RETRIES), RETRY_BACKOFF_MS: String(BACKOFF_MS) } });
     scripted = new ScriptedDatabase(h.db);
-    scripted.afterStart = ({ jobId, attempt }) => {
-      if (attempt <= (failures.get(jobId) ?? 0)) throw codedError('ECONNRESET', 'read ECONNRESET');
+    scripted.afterStart = ({ fileName, attempt }) => {
+      if (attempt <= (failures.get(fileName) ?? 0)) throw codedError('ECONNRESET', 'read ECONNRESET');
     };
     h.startConsumer({ db: scripted.db });
   });
@@ -36,8 +37,8 @@ describe('retries with exponential backoff (real worker, real Redis)', () => {
     }, `task ${taskId} to end`, 30_000);
 
   it('attempts a task that keeps failing MAX_RETRIES + 1 times, 1×, 2×, 4× the backoff apart, then fails it', async () => {
-    const { taskId } = await h.uploadCsv(sampleCsv(5));
-    failures.set(taskId, Infinity);
+    failures.set('always-failing.csv', Infinity);
+    const { taskId } = await h.uploadCsv(sampleCsv(5), 'always-failing.csv');
     const record = await ended(taskId);
     await waitFor(async () => (await (await h.queue.getJob(taskId))?.getState()) === 'failed', 'the job to be failed in BullMQ');
 
@@ -57,8 +58,8 @@ describe('retries with exponential backoff (real worker, real Redis)', () => {
   });
 
   it('completes a task that recovers on its third attempt, with exact row counts', async () => {
-    const { taskId } = await h.uploadCsv(sampleCsv(40));
-    failures.set(taskId, 2);
+    failures.set('recovers.csv', 2);
+    const { taskId } = await h.uploadCsv(sampleCsv(40), 'recovers.csv');
     const record = await ended(taskId);
     expect(record).toMatchObject({ status: 'completed', attempts: 3, totalRows: 40, errorCode: null, errorMessage: null });
     expect(scripted.attemptsOf(taskId)).toHaveLength(3);

@@ -62,14 +62,15 @@ describe('属性13: error classification', () => {
 describe('属性13: retry counts and backoff of a running worker', () => {
   let h: Harness;
   let scripted: ScriptedDatabase;
-  /** jobId → errors to throw on its successive attempts (undefined = let the attempt succeed). */
+  /** Upload file name → errors to throw on its successive attempts (undefined = let the attempt succeed). */
   const script = new Map<string, (() => unknown)[]>();
+  let uploads = 0;
 
   beforeAll(async () => {
     h = await startHarness({ tag: 'retry', env: { WORKER_CONCURRENCY: '1' } });
     scripted = new ScriptedDatabase(h.db);
-    scripted.afterStart = ({ jobId, attempt }) => {
-      const fail = script.get(jobId)?.[attempt - 1];
+    scripted.afterStart = ({ fileName, attempt }) => {
+      const fail = script.get(fileName)?.[attempt - 1];
       if (fail) throw fail();
     };
     h.startConsumer({ db: scripted.db });
@@ -95,8 +96,10 @@ describe('属性13: retry counts and backoff of a running worker', () => {
         h.config.reload();
         expect(h.config.current).toMatchObject({ MAX_RETRIES: maxRetries, RETRY_BACKOFF_MS: backoffMs });
 
-        const { taskId } = await h.uploadCsv(sampleCsv(2));
-        script.set(taskId, Array.from({ length: failingAttempts }, () => () => failure.error));
+        // Scripted before the upload: the worker may start the task before the answer arrives.
+        const fileName = `retry-${++uploads}.csv`;
+        script.set(fileName, Array.from({ length: failingAttempts }, () => () => failure.error));
+        const { taskId } = await h.uploadCsv(sampleCsv(2), fileName);
 
         const succeeds = failure.kind === 'retryable' && failingAttempts <= maxRetries;
         const expectedAttempts = failure.kind === 'permanent' ? 1 : Math.min(failingAttempts + 1, maxRetries + 1);

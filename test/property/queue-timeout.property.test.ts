@@ -18,14 +18,16 @@ const BATCH_SIZE = 10;
 describe('属性12: a task over the time limit ends as timeout and the worker goes on', () => {
   let h: Harness;
   let scripted: ScriptedDatabase;
+  /** Upload file name → delay of each batch write (scripted before the upload). */
   const writeDelayMs = new Map<string, number>();
   const batchesWritten = new Map<string, number>();
+  let uploads = 0;
 
   beforeAll(async () => {
     h = await startHarness({ tag: 'timeout', env: { WORKER_CONCURRENCY: '1', BATCH_SIZE: String(BATCH_SIZE) }, configOverrides: { JOB_TIMEOUT_MS } });
     scripted = new ScriptedDatabase(h.db);
-    scripted.beforeInsert = async ({ jobId }) => {
-      const delay = writeDelayMs.get(jobId) ?? 0;
+    scripted.beforeInsert = async ({ jobId, fileName }) => {
+      const delay = writeDelayMs.get(fileName) ?? 0;
       if (delay > 0) await sleep(delay);
       batchesWritten.set(jobId, (batchesWritten.get(jobId) ?? 0) + 1);
     };
@@ -50,8 +52,9 @@ describe('属性12: a task over the time limit ends as timeout and the worker go
     );
     await fc.assert(
       fc.asyncProperty(runArb, async ({ slow, rows, delayMs }) => {
-        const first = await h.uploadCsv(sampleCsv(rows));
-        writeDelayMs.set(first.taskId, delayMs);
+        const fileName = `timeout-${++uploads}.csv`;
+        writeDelayMs.set(fileName, delayMs);
+        const first = await h.uploadCsv(sampleCsv(rows), fileName);
         const next = await h.uploadCsv(sampleCsv(3));
 
         const record = await ended(first.taskId);

@@ -116,7 +116,7 @@ export async function startHarness(o: { env?: Record<string, string>; configOver
   const fileStore = new LocalFileStore(join(dataDir, 'uploads'));
   const queue = new QueueManager(c, logger);
   if (!(await queue.waitUntilReady())) throw new Error(`Redis at ${REDIS_URL} does not answer`);
-  const metrics = new Metrics(queue);
+  const metrics = new Metrics(queue, db);
   const producer = new TaskProducer({ db, fileStore, queue, logger, maxFileSize: () => config.current.MAX_FILE_SIZE });
   const app = await buildApp({ config, db, fileStore, queue, producer, metrics, logger, version: 'test', parseLimits: () => parseLimitsOf(config.current) });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -161,6 +161,7 @@ export async function startHarness(o: { env?: Record<string, string>; configOver
         ),
       );
       metrics.close();
+      config.close();
       await queue.queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       side.close();
@@ -170,8 +171,12 @@ export async function startHarness(o: { env?: Record<string, string>; configOver
   };
 }
 
-/** What a scripted attempt does at one of its hook points. */
-export type AttemptHook = (call: { jobId: string; token: string; attempt: number; batch: number }) => Promise<void> | void;
+/**
+ * What a scripted attempt does at one of its hook points. `fileName` is the upload's name: tests
+ * script behaviour by file name, which is known before the upload — a script keyed by task id
+ * would race a worker that starts the task before the upload's answer reaches the test.
+ */
+export type AttemptHook = (call: { jobId: string; fileName: string; token: string; attempt: number; batch: number }) => Promise<void> | void;
 
 export interface AttemptRecord {
   jobId: string;
@@ -199,14 +204,24 @@ export class ScriptedDatabase {
   private readonly batches = new Map<string, number>();
 
   constructor(private readonly real: Database) {
+    const fileNames = new Map<string, string>();
+    const fileNameOf = async (jobId: string) => {
+      let name = fileNames.get(jobId);
+      if (name === undefined) {
+        name = (await real.getFileRecordByJobId(jobId))?.originalName ?? '';
+        fileNames.set(jobId, name);
+      }
+      return name;
+    };
     const startAttempt = async (jobId: string, token: string): Promise<void> => {
       const attempt = this.attempts.filter((a) => a.jobId === jobId).length + 1;
       const record: AttemptRecord = { jobId, token, attempt, startedAt: Date.now() };
       this.attempts.push(record);
       try {
-        await this.beforeStart?.({ jobId, token, attempt, batch: 0 });
+        const fileName = await fileNameOf(jobId);
+        await this.beforeStart?.({ jobId, fileName, token, attempt, batch: 0 });
         await real.startAttempt(jobId, token);
-        await this.afterStart?.({ jobId, token, attempt, batch: 0 });
+        await this.afterStart?.({ jobId, fileName, token, attempt, batch: 0 });
       } catch (err) {
         record.failedAt = Date.now();
         throw err;
@@ -217,7 +232,7 @@ export class ScriptedDatabase {
       this.batches.set(token, batch);
       const record = this.attempts.find((a) => a.token === token);
       try {
-        await this.beforeInsert?.({ jobId, token, attempt: record?.attempt ?? 0, batch });
+        await this.beforeInsert?.({ jobId, fileName: await fileNameOf(jobId), token, attempt: record?.attempt ?? 0, batch });
       } catch (err) {
         if (record) record.failedAt = Date.now();
         throw err;
