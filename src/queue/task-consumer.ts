@@ -1,5 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { ConfigStore } from '../config/index.js';
+import { isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { ProcessAbortedError } from '../pipeline/process-file.js';
 import { runJob } from '../pipeline/run-job.js';
@@ -185,7 +186,7 @@ export class TaskConsumer {
     }
     if (reason instanceof ShutdownError) {
       log.warn('shutdown grace period over, handing the task back to the queue');
-      await db.updateFileRecord(jobId, { status: 'pending' }).catch((e: unknown) => log.warn({ err: String(e) }, 'could not reset status'));
+      await this.releaseAttempt(jobId, token, {}, log);
       finished('released');
       await job.moveToWait(token);
       throw new WaitingError();
@@ -201,13 +202,12 @@ export class TaskConsumer {
     const attemptsMade = job.attemptsMade + 1;
     if (shouldRetry(classified, attemptsMade, this.deps.config.current.MAX_RETRIES)) {
       log.warn({ code: classified.code, err: classified.message, attemptsMade }, 'retryable error, task will be retried');
-      await db
-        .updateFileRecord(jobId, { status: 'pending', errorCode: classified.code, errorMessage: `第${attemptsMade}次处理失败，将自动重试：${classified.message}` })
-        .catch((e: unknown) => log.warn({ err: String(e) }, 'could not record retry'));
+      await this.releaseAttempt(jobId, token, { errorCode: classified.code, errorMessage: `第${attemptsMade}次处理失败，将自动重试：${classified.message}` }, log);
       finished('retrying');
       throw reason instanceof Error ? reason : new Error(classified.message);
     }
-    log.error({ code: classified.code, err: classified.message, kind: classified.kind, attemptsMade }, 'task failed');
+    const details = isAppError(reason) ? reason.details : undefined;
+    log.error({ code: classified.code, err: classified.message, kind: classified.kind, attemptsMade, details, ...this.operatorHint(classified.code, details) }, 'task failed');
     try {
       await db.endAttempt(jobId, token, 'failed', classified.code, classified.message);
     } catch (e) {
@@ -215,8 +215,47 @@ export class TaskConsumer {
         log.error({ err: String(e) }, 'could not record failure; the recovery manager will');
         throw reason instanceof Error ? reason : new Error(classified.message);
       }
+      // No attempt of ours was recorded: the error came before startAttempt (e.g. the stored file
+      // is missing on this host). The record is still pending; fail it with the real code now
+      // rather than leave it to the recovery manager (which only knows BullMQ's failedReason).
+      // A record another worker is processing is left alone.
+      const current = await db.getFileRecordByJobId(jobId).catch(() => undefined);
+      if (current?.status === 'pending') {
+        await db.endAttempt(jobId, null, 'failed', classified.code, classified.message).catch((err: unknown) => log.error({ err: String(err) }, 'could not record failure; the recovery manager will'));
+      }
     }
     finished('failed');
     throw new UnrecoverableError(`${classified.code}: ${classified.message}`);
+  }
+
+  /**
+   * Puts the task back to `pending` (shutdown hand-back or automatic retry) — only while `token` is
+   * still the current attempt. A worker that lost its job (frozen past its lock, then woken up with
+   * a broken connection) must not reset the attempt another worker is running now; that worker
+   * would otherwise be stopped as "superseded" and the task bounce through the recovery manager.
+   * (Read-then-write, not atomic; the window is one round trip.)
+   */
+  private async releaseAttempt(jobId: string, token: string, patch: { errorCode?: string; errorMessage?: string }, log: Logger): Promise<void> {
+    const { db } = this.deps;
+    try {
+      const current = await db.getFileRecordByJobId(jobId);
+      if (!current || current.status !== 'processing' || current.attemptToken !== token) {
+        log.info({ status: current?.status }, 'attempt no longer current; leaving the task record alone');
+        return;
+      }
+      await db.updateFileRecord(jobId, { status: 'pending', ...patch });
+    } catch (e) {
+      log.warn({ err: String(e) }, 'could not put the task back to pending; the recovery manager will');
+    }
+  }
+
+  /** Log fields that tell an operator what to check, for failures that are usually configuration. */
+  private operatorHint(code: string, details: unknown): { path?: string; hint?: string } {
+    const storageKey = (details as { storageKey?: unknown } | undefined)?.storageKey;
+    if (code !== 'FILE_NOT_FOUND' || typeof storageKey !== 'string') return {};
+    return {
+      path: this.deps.fileStore.path(storageKey),
+      hint: 'the stored upload is not visible from this worker: DATA_DIR must be a file store shared by the API and every worker',
+    };
   }
 }
