@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigStore, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../logging.js';
+import { classifyError } from '../queue/error-handler.js';
 import { createDatabase, LocalFileStore, type Database, type FileStore } from '../storage/index.js';
 
 export { packageVersion, parseLimitsOf } from './common.js';
@@ -32,13 +34,43 @@ export function loadConfigOrExit(role: string): { config: ConfigStore; logger: L
   return { config: store, logger };
 }
 
+/** How long a starting process waits for an unreachable database before giving up. */
+export const DATABASE_START_WAIT_MS = 120_000;
+
+/**
+ * Opens and migrates the database. A database that is not reachable yet (a restart, all services
+ * started together) is waited for — retryable errors only, backoff 1 s doubling to 10 s, at most
+ * DATABASE_START_WAIT_MS — instead of crash-looping; anything else (bad URL, credentials, a failed
+ * migration) fails at once.
+ */
+export async function openMigratedDatabase(url: string, logger: Logger, waitMs = DATABASE_START_WAIT_MS): Promise<Database> {
+  const db = createDatabase(url, { logger });
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.migrate();
+      if (attempt > 1) logger.info({ attempts: attempt }, 'database reachable, starting');
+      return db;
+    } catch (err) {
+      const classified = classifyError(err);
+      const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+      // INTERNAL_ERROR is the classifier's "unknown" (e.g. bad credentials): not worth waiting for.
+      if (classified.kind !== 'retryable' || classified.code === 'INTERNAL_ERROR' || Date.now() + delayMs > deadline) {
+        await db.close().catch(() => undefined);
+        throw err;
+      }
+      logger.warn({ code: classified.code, err: classified.message, attempt, retryInMs: delayMs }, 'database unavailable at start; waiting for it');
+      await sleep(delayMs);
+    }
+  }
+}
+
 /** Database (migrated) and file store shared by the API and worker roles. */
 export async function openRuntime(role: string): Promise<Runtime> {
   const { config, logger } = loadConfigOrExit(role);
   const c = config.current;
   mkdirSync(c.DATA_DIR, { recursive: true });
-  const db = await createDatabase(c.DATABASE_URL, { logger });
-  await db.migrate();
+  const db = await openMigratedDatabase(c.DATABASE_URL, logger);
   // Keys are 'uploads/<id>' and 'exports/…': the store's root is DATA_DIR (uploads in DATA_DIR/uploads).
   const fileStore = new LocalFileStore(c.DATA_DIR);
   return {

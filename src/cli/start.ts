@@ -4,8 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { createDatabase } from '../storage/index.js';
-import { loadConfigOrExit } from './runtime.js';
+import { loadConfigOrExit, openMigratedDatabase } from './runtime.js';
 
 /** V8 flags for the children (the `dcs` bin sets the same in its shebang). */
 export const WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
@@ -80,8 +79,7 @@ export async function runStart(entry: string): Promise<void> {
   const log = (msg: string) => logger.info(msg);
 
   // Migrate once here, so the children start against a ready schema.
-  const db = await createDatabase(c.DATABASE_URL, { logger });
-  await db.migrate();
+  const db = await openMigratedDatabase(c.DATABASE_URL, logger);
   await db.close();
 
   let redis: { url: string; child: ChildProcess } | undefined;

@@ -106,4 +106,20 @@ describe.each(['postgres', 'mysql'] as const)('database unavailable for 10 s dur
         `check-status during the outage: ${answers.filter((s) => s === 200).length}×200, ${answers.filter((s) => s === 503).length}×503; rows ${rows.clean}+${rows.exceptions}`,
     );
   }, 300_000);
+
+  it('a worker started while the database is down waits for it, then works', async () => {
+    await proxy.cut();
+    const starting = startWorker(env);
+    let started: ServiceProcess | undefined;
+    void starting.then((w) => (started = w)).catch(() => undefined);
+    await sleep(5000);
+    expect(started, 'the worker must not be ready without its database').toBeUndefined();
+    await proxy.restore();
+    const late = await starting;
+    extra.push(late);
+    expect(logLines(late.logs, /database unavailable at start; waiting for it/).length).toBeGreaterThan(0);
+    const { body } = await upload<{ taskId: string }>(api.baseUrl, { name: 'after.csv', content: '姓名,手机号\n张三,13812345678\n' });
+    expect((await waitForTask(api.baseUrl, body.taskId, ['completed', 'failed'], 30_000)).status).toBe('completed');
+    expect(late.exited).toBe(false);
+  }, 120_000);
 });
