@@ -398,7 +398,7 @@ export class Database {
       await db.updateTable('file_records').set(update).where('job_id', '=', jobId).execute();
       return removeRows;
     });
-    if (removeRows) await this.#deleteResultRows(jobId);
+    if (removeRows) await this.#deleteResultRows(jobId, 'stale');
     const record = await this.getFileRecordByJobId(jobId);
     if (!record) throw jobNotFound(jobId);
     return record;
@@ -488,7 +488,7 @@ export class Database {
         .execute();
     });
     // A failed job has no rows left; this only matters if an earlier cleanup was interrupted.
-    await this.#deleteResultRows(jobId);
+    await this.#deleteResultRows(jobId, 'stale');
     const record = await this.getFileRecordByJobId(jobId);
     if (!record) throw jobNotFound(jobId);
     return record;
@@ -505,7 +505,7 @@ export class Database {
       .where('job_id', '=', jobId)
       .executeTakeFirst();
     if (!row) return undefined;
-    await this.#deleteResultRows(jobId);
+    await this.#deleteResultRows(jobId, 'all');
     await this.#write((db) => db.deleteFrom('file_records').where('job_id', '=', jobId).execute());
     return { jobId: row.job_id, fileId: row.id, storageKey: row.storage_key, cleanFilePath: row.clean_file_path, exceptionFilePath: row.exception_file_path };
   }
@@ -543,7 +543,7 @@ export class Database {
         .where('job_id', '=', jobId)
         .execute();
     });
-    await this.#deleteResultRows(jobId, token);
+    await this.#deleteResultRows(jobId, 'stale');
   }
 
   /**
@@ -676,7 +676,7 @@ export class Database {
         .where('job_id', '=', jobId)
         .execute();
     });
-    await this.#deleteResultRows(jobId);
+    await this.#deleteResultRows(jobId, 'stale');
   }
 
   // ---------------------------------------------------------------- results
@@ -790,7 +790,7 @@ export class Database {
         .execute();
       if (candidates.length === 0) return removed;
       for (const row of candidates) {
-        await this.#deleteResultRows(row.job_id);
+        await this.#deleteResultRows(row.job_id, 'all');
         const result = await this.#write((db) =>
           db
             .deleteFrom('file_records')
@@ -1015,22 +1015,27 @@ export class Database {
   }
 
   /**
-   * Deletes a job's result rows — all of them, or those not written under `keepToken` — in
-   * chunks of `deleteChunkSize`, each its own short transaction.
+   * Deletes a job's result rows in chunks of `deleteChunkSize`, each its own short transaction:
+   * `all` of them (the job is being deleted), or the `stale` ones — every row except those of the
+   * job's live attempt (status processing or completed, row written under the record's current
+   * token). The live attempt is read by each DELETE itself, not remembered from the caller's
+   * status change: the cleanup runs after that change has committed, and by then a newer attempt
+   * (a takeover, a retry after a cancel) may own the job and have stored its rows.
    */
-  async #deleteResultRows(jobId: string, keepToken?: string): Promise<void> {
+  async #deleteResultRows(jobId: string, which: 'all' | 'stale'): Promise<void> {
     const chunk = this.#deleteChunkSize;
     for (const table of ['clean_data', 'error_logs'] as const) {
+      const ofLiveAttempt = sql<boolean>`exists (select 1 from file_records owner where owner.job_id = ${sql.ref(`${table}.job_id`)} and owner.status in ('processing', 'completed') and owner.attempt_token = ${sql.ref(`${table}.attempt_token`)})`;
       for (;;) {
         const result = await this.#write((db) => {
           if (this.dialect === 'mysql') {
             // MySQL cannot LIMIT inside an IN subquery, but has DELETE … LIMIT.
             let query = db.deleteFrom(table).where('job_id', '=', jobId);
-            if (keepToken !== undefined) query = query.where('attempt_token', '<>', keepToken);
+            if (which === 'stale') query = query.where((eb) => eb.not(ofLiveAttempt));
             return query.limit(chunk).executeTakeFirst();
           }
           let ids = db.selectFrom(table).select('id').where('job_id', '=', jobId);
-          if (keepToken !== undefined) ids = ids.where('attempt_token', '<>', keepToken);
+          if (which === 'stale') ids = ids.where((eb) => eb.not(ofLiveAttempt));
           return db.deleteFrom(table).where('id', 'in', ids.limit(chunk)).executeTakeFirst();
         });
         if (Number(result.numDeletedRows) < chunk) break;
