@@ -24,7 +24,7 @@ describe('load: 200 concurrent uploads + 1,000 req/s status polling', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    [scratch, redis] = await Promise.all([createIsolatedDatabase((process.env.LOAD_DB as 'sqlite' | 'postgres' | undefined) ?? 'sqlite'), RedisServer.start()]);
+    [scratch, redis] = await Promise.all([createIsolatedDatabase('sqlite'), RedisServer.start()]);
     env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path, env: { LOG_LEVEL: 'warn' } });
     api = await startApi({ ...env, LOG_LEVEL: 'info' });
     workers.push(await startWorker({ ...env, LOG_LEVEL: 'info' }), await startWorker({ ...env, LOG_LEVEL: 'info' }));
