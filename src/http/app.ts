@@ -6,7 +6,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ConfigStore } from '../config/index.js';
 import type { Logger } from '../logging.js';
 import type { ParseLimits } from '../parsing/types.js';
@@ -14,7 +14,8 @@ import type { QueueManager } from '../queue/queue-manager.js';
 import type { TaskProducer } from '../queue/task-producer.js';
 import type { Database, FileStore } from '../storage/index.js';
 import { isLoopbackHost, presentedToken, requireToken, TOKEN_COOKIE } from './auth.js';
-import { errorBody, registerErrorHandling } from './errors.js';
+import { isAppError } from '../errors.js';
+import { errorBody, registerErrorHandling, sendError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { asyncProcessingRoutes } from './routes/async-processing.js';
 import { dataCleaningRoutes } from './routes/data-cleaning.js';
@@ -57,7 +58,10 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 100) : randomUUID()),
     // Uploads are multipart streams (limited by MAX_FILE_SIZE); JSON bodies are small.
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: true,
+    // Requests are logged once, by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Longer ids still reach the routes, which answer INVALID_TASK_ID (not a bare 404/414).
+    routerOptions: { maxParamLength: 1000 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   });
   registerErrorHandling(app);
@@ -127,10 +131,16 @@ async function registerDashboard(app: FastifyInstance, deps: HttpDeps): Promise<
     board.addHook('onRequest', async (request, reply) => {
       const expected = deps.config.current.API_TOKEN;
       if (!expected) return;
-      await requireToken(() => expected)(request, reply);
+      try {
+        await requireToken(() => expected, { query: true, cookie: true })(request, reply);
+      } catch (err) {
+        // Answered here: Bull Board's own error handler would turn the refusal into a 500.
+        if (isAppError(err)) return sendError(reply, err);
+        throw err;
+      }
       // Links inside the dashboard carry no token: remember it in an HttpOnly cookie.
       const query = (request.query as Record<string, unknown>)?.token;
-      if (typeof query === 'string' && query === presentedToken(request)) {
+      if (typeof query === 'string' && query === presentedToken(request, { query: true })) {
         reply.header('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=${basePath}`);
       }
     });

@@ -4,6 +4,13 @@ import { AppError } from '../errors.js';
 
 export const TOKEN_COOKIE = 'dcs_token';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route also accepts the token as `?token=` (EventSource, download links). */
+    tokenInQuery?: boolean;
+  }
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -19,21 +26,46 @@ function cookieToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
-/** The token a request presents: bearer header, `?token=` (EventSource, links) or the dashboard cookie. */
-export function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const query = (request.query as Record<string, unknown> | undefined)?.token;
-  if (typeof query === 'string' && query) return query;
-  return cookieToken(request.headers.cookie);
+/** Where a request may carry the token besides the `Authorization: Bearer` header. */
+export interface TokenSources {
+  /** `?token=`: for EventSource and download links, which cannot send headers. */
+  query?: boolean;
+  /** The HttpOnly dashboard cookie (its path is the dashboard's, so browsers send it nowhere else). */
+  cookie?: boolean;
 }
 
-/** A preHandler that requires API_TOKEN when one is configured (read per request: hot reload). */
-export function requireToken(expected: () => string | undefined) {
+/** Route config flag: this route also accepts `?token=` (see {@link TokenSources.query}). */
+export const TOKEN_IN_QUERY = { tokenInQuery: true } as const;
+
+function routeAllowsQueryToken(request: FastifyRequest): boolean {
+  return request.routeOptions.config?.tokenInQuery === true;
+}
+
+/**
+ * The token a request presents: the bearer header, else (where allowed) `?token=` or the dashboard
+ * cookie. Tokens in URLs end up in browser history and proxy logs, so only the routes that cannot
+ * do without them accept them.
+ */
+export function presentedToken(request: FastifyRequest, sources: TokenSources = {}): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  if (sources.query) {
+    const query = (request.query as Record<string, unknown> | undefined)?.token;
+    if (typeof query === 'string' && query) return query;
+  }
+  return sources.cookie ? cookieToken(request.headers.cookie) : undefined;
+}
+
+/**
+ * A hook that requires API_TOKEN when one is configured (read per request: hot reload). `?token=`
+ * is accepted on routes whose config has {@link TOKEN_IN_QUERY}, or everywhere when
+ * `sources.query` is set (the dashboard).
+ */
+export function requireToken(expected: () => string | undefined, sources: TokenSources = {}) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const token = expected();
     if (!token) return;
-    const given = presentedToken(request);
+    const given = presentedToken(request, { ...sources, query: sources.query || routeAllowsQueryToken(request) });
     if (!given || !safeEqual(given, token)) throw new AppError('UNAUTHORIZED', '需要有效的访问令牌（Authorization: Bearer <token>）');
   };
 }

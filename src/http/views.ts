@@ -1,5 +1,6 @@
 import type { Phase } from '../pipeline/types.js';
 import type { QueueManager } from '../queue/queue-manager.js';
+import { callQueue } from '../queue/task-producer.js';
 import type { FileRecord } from '../storage/index.js';
 import { AppError } from '../errors.js';
 
@@ -90,9 +91,9 @@ export async function taskStatus(record: FileRecord, queue: QueueManager | undef
   }
   let live;
   try {
-    live = queue ? await queue.getTaskState(record.jobId) : undefined;
+    live = queue ? await callQueue(queue, () => queue.getTaskState(record.jobId)) : undefined;
   } catch {
-    live = undefined; // Redis down: answer from the database
+    live = undefined; // Redis down or slow: answer from the database
   }
   const p = live?.progress;
   if (!p) return { ...base, currentPhase: 'parsing' };

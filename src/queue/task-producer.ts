@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isColumnType } from '../cleaning/columns.js';
 import type { ColumnType } from '../cleaning/types.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { detectFormat } from '../parsing/index.js';
 import type { FileFormat } from '../parsing/types.js';
@@ -20,6 +20,38 @@ export interface SavedUpload {
   key: string;
   size: number;
   path: string;
+}
+
+/** How long an API request waits for a queue operation before answering QUEUE_UNAVAILABLE. */
+export const QUEUE_CALL_TIMEOUT_MS = 2000;
+
+function queueUnavailable(cause?: unknown): AppError {
+  return new AppError('QUEUE_UNAVAILABLE', '任务队列暂不可用，请稍后重试', undefined, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Runs one queue operation on behalf of an API request and fails fast with QUEUE_UNAVAILABLE when
+ * Redis is not connected or does not answer in time. Needed because BullMQ holds every command
+ * until its first connection is ready (an API started while Redis is down would otherwise hang
+ * each request until Redis appears), and a Redis that stops answering without closing the
+ * connection would hang them as well.
+ */
+export async function callQueue<T>(queue: QueueManager, work: () => Promise<T>, timeoutMs = QUEUE_CALL_TIMEOUT_MS): Promise<T> {
+  if (queue.connection.status !== 'ready') throw queueUnavailable();
+  const pending = work();
+  // If the deadline wins, a late failure of the operation must not become an unhandled rejection.
+  pending.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(queueUnavailable()), timeoutMs);
+  });
+  try {
+    return await Promise.race([pending, deadline]);
+  } catch (err) {
+    throw isAppError(err) ? err : queueUnavailable(err);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Parses the `columnTypes` form field: a JSON object of header → column type. */
@@ -95,12 +127,21 @@ export class TaskProducer {
     }
   }
 
-  /** Enqueues a stored upload; false when Redis is unreachable (recovery will enqueue it later). */
+  /** Whether async uploads can be accepted at all (a queue is configured; it may be briefly down). */
+  get acceptsTasks(): boolean {
+    return this.deps.queue !== undefined;
+  }
+
+  /**
+   * Enqueues a stored upload; false when Redis is unreachable or too slow to answer (the record
+   * stays `pending` without enqueuedAt, and the RecoveryManager enqueues it once Redis is back;
+   * enqueueing is idempotent per jobId, so a late success of this call does no harm).
+   */
   async enqueue(record: FileRecord): Promise<boolean> {
     const { queue, db, logger } = this.deps;
     if (!queue) return false;
     try {
-      await queue.enqueue({ jobId: record.jobId, fileId: record.id });
+      await callQueue(queue, () => queue.enqueue({ jobId: record.jobId, fileId: record.id }));
     } catch (err) {
       logger.warn({ jobId: record.jobId, err: err instanceof Error ? err.message : String(err) }, 'queue unavailable at upload; the task will be enqueued by recovery');
       return false;

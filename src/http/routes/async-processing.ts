@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
+import { callQueue } from '../../queue/task-producer.js';
 import type { FileRecord } from '../../storage/index.js';
 import type { HttpDeps } from '../app.js';
+import { TOKEN_IN_QUERY } from '../auth.js';
 import { assertTaskId, FINAL_STATUSES, taskStatus, type TaskStatusView } from '../views.js';
 
-const taskParams = { type: 'object', required: ['taskId'], properties: { taskId: { type: 'string', maxLength: 100 } } } as const;
+// No length limit here: assertTaskId answers INVALID_TASK_ID for anything that is not a UUID.
+const taskParams = { type: 'object', required: ['taskId'], properties: { taskId: { type: 'string' } } } as const;
 
 const HEARTBEAT_MS = 15_000;
 /** Safety net under the pushed queue events (e.g. a cancel only changes the database). */
@@ -25,7 +28,7 @@ export function asyncProcessingRoutes(app: FastifyInstance, deps: HttpDeps): voi
     return taskStatus(record, deps.queue);
   });
 
-  app.get('/api/data-cleaning/events/:taskId', { schema: { params: taskParams } }, async (request, reply) => {
+  app.get('/api/data-cleaning/events/:taskId', { schema: { params: taskParams }, config: TOKEN_IN_QUERY }, async (request, reply) => {
     const { taskId } = request.params as { taskId: string };
     const first = await taskStatus(await load(taskId), deps.queue);
 
@@ -91,7 +94,9 @@ export function asyncProcessingRoutes(app: FastifyInstance, deps: HttpDeps): voi
     // Revoking the attempt token in the database stops a running worker at its next batch
     // (its writes are refused); a queued job is removed so no worker starts it.
     await db.endAttempt(record.jobId, null, 'cancelled', 'CANCELLED', '任务已被用户取消');
-    await deps.queue?.removeIfIdle(record.jobId).catch(() => false);
+    // If Redis is down the queued job stays; a worker that takes it sees `cancelled` and skips it.
+    const queue = deps.queue;
+    if (queue) await callQueue(queue, () => queue.removeIfIdle(record.jobId)).catch(() => false);
     return { taskId: record.jobId, status: 'cancelled', message: '任务已取消' };
   });
 
@@ -103,16 +108,24 @@ export function asyncProcessingRoutes(app: FastifyInstance, deps: HttpDeps): voi
     if (!(await deps.fileStore.exists(record.storageKey))) {
       throw new AppError('FILE_NOT_FOUND', '原始上传文件已不存在，无法重试');
     }
-    if (!deps.queue) throw new AppError('QUEUE_UNAVAILABLE', '任务队列未配置');
+    const queue = deps.queue;
+    if (!queue) throw new AppError('QUEUE_UNAVAILABLE', '任务队列未配置');
     // The finished BullMQ job still holds this jobId; remove it so the id can be enqueued again.
-    const job = await deps.queue.getJob(record.jobId);
-    if (job) {
-      const state = await job.getState();
-      if (state === 'active') throw new AppError('INVALID_STATE', '任务仍在某个处理进程中结束，请稍后再试');
+    // Any queue failure up to here answers QUEUE_UNAVAILABLE with nothing changed.
+    await callQueue(queue, async () => {
+      const job = await queue.getJob(record.jobId);
+      if (!job) return;
+      if ((await job.getState()) === 'active') throw new AppError('INVALID_STATE', '任务仍在某个处理进程中结束，请稍后再试');
       await job.remove();
-    }
+    });
     await db.resetForRetry(record.jobId);
-    await deps.queue.enqueue({ jobId: record.jobId, fileId: record.id });
+    try {
+      await callQueue(queue, () => queue.enqueue({ jobId: record.jobId, fileId: record.id }));
+    } catch (err) {
+      // The record is pending without enqueuedAt: the RecoveryManager enqueues it once Redis answers.
+      request.log.warn({ err, jobId: record.jobId }, 'retry: queue unavailable after reset; recovery will enqueue the task');
+      return { taskId: record.jobId, status: 'pending', message: '任务已重新排队（任务队列暂不可用，恢复后将自动开始处理）' };
+    }
     await db.updateFileRecord(record.jobId, { enqueuedAt: new Date() }).catch(() => undefined);
     return { taskId: record.jobId, status: 'pending', message: '任务已重新排队' };
   });

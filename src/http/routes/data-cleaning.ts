@@ -10,6 +10,7 @@ import { classifyError } from '../../queue/error-handler.js';
 import { parseColumnTypes, type SavedUpload } from '../../queue/task-producer.js';
 import type { FileRecord } from '../../storage/index.js';
 import type { HttpDeps } from '../app.js';
+import { TOKEN_IN_QUERY } from '../auth.js';
 import { assertTaskId, fileSummary, taskStatus } from '../views.js';
 
 export const SYNC_TOKEN_PREFIX = 'sync:';
@@ -22,7 +23,8 @@ const pageQuery = {
   },
 } as const;
 
-const jobParams = { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string', maxLength: 100 } } } as const;
+// No length limit here: assertTaskId answers INVALID_TASK_ID for anything that is not a UUID.
+const jobParams = { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string' } } } as const;
 
 async function recordByJobId(deps: HttpDeps, jobId: string): Promise<FileRecord> {
   assertTaskId(jobId);
@@ -66,6 +68,10 @@ export function dataCleaningRoutes(app: FastifyInstance, deps: HttpDeps): void {
     schema: { querystring: { type: 'object', properties: { mode: { type: 'string', enum: ['sync', 'async'], default: 'async' } } } },
   }, async (request, reply) => {
     const { mode } = request.query as { mode: 'sync' | 'async' };
+    // Refused before the body is read: without a queue nobody would ever process the task.
+    if (mode === 'async' && !deps.producer.acceptsTasks) {
+      throw new AppError('QUEUE_UNAVAILABLE', '未配置任务队列（REDIS_URL），只能同步处理：请使用 ?mode=sync 上传');
+    }
     const { saved, filename, columnTypes: rawTypes } = await receiveUpload(deps, request);
     let columnTypes;
     try {
@@ -142,7 +148,7 @@ export function dataCleaningRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.get('/api/data-cleaning/files/:fileId', {
-    schema: { params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string', maxLength: 100 } } } },
+    schema: { params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string' } } } },
   }, async (request) => {
     const { fileId } = request.params as { fileId: string };
     assertTaskId(fileId);
@@ -215,8 +221,8 @@ export function dataCleaningRoutes(app: FastifyInstance, deps: HttpDeps): void {
     params: jobParams,
     querystring: { type: 'object', properties: { format: { type: 'string', enum: ['xlsx', 'csv'], default: 'xlsx' }, token: { type: 'string' } } },
   };
-  app.get('/api/data-cleaning/download/clean/:jobId', { schema: downloadSchema }, download('clean'));
-  app.get('/api/data-cleaning/download/exceptions/:jobId', { schema: downloadSchema }, download('exceptions'));
+  app.get('/api/data-cleaning/download/clean/:jobId', { schema: downloadSchema, config: TOKEN_IN_QUERY }, download('clean'));
+  app.get('/api/data-cleaning/download/exceptions/:jobId', { schema: downloadSchema, config: TOKEN_IN_QUERY }, download('exceptions'));
 
   app.post('/api/data-cleaning/preview', async (request) => {
     const { saved, columnTypes: rawTypes } = await receiveUpload(deps, request);
@@ -228,11 +234,27 @@ export function dataCleaningRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 }
 
-/** `2026-11-27` means that whole day (UTC); a full ISO instant is taken as is. */
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** An ISO-8601 instant with its offset: 2026-11-27T10:00:00Z, 2026-11-27T18:00:00.5+08:00 */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+function isCalendarDay(year: string, month: string, day: string): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+}
+
+/**
+ * `2026-11-27` means that whole day (UTC); a full ISO instant with an offset is taken as is.
+ * Anything else (`2026`, `2026-02-30`, a time without offset…) is refused rather than guessed.
+ */
 function parseDateParam(value: string | undefined, name: string, endOfDay: boolean): Date | undefined {
-  if (!value) return undefined;
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const date = new Date(day ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value);
-  if (Number.isNaN(date.getTime())) throw new AppError('INVALID_REQUEST', `${name} 不是有效日期：${value}`);
+  if (value === undefined || value === '') return undefined;
+  const parts = DAY.exec(value) ?? INSTANT.exec(value);
+  const date = parts && isCalendarDay(parts[1], parts[2], parts[3])
+    ? new Date(parts[0].length === 10 ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value)
+    : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new AppError('INVALID_REQUEST', `${name} 不是有效日期：${value.slice(0, 40)}（格式 2026-11-27 或 2026-11-27T10:00:00Z）`, { [name]: value.slice(0, 40) });
+  }
   return date;
 }

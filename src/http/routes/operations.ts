@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { COLUMN_TYPES } from '../../cleaning/types.js';
 import { AppError } from '../../errors.js';
+import { callQueue } from '../../queue/task-producer.js';
 import type { HttpDeps } from '../app.js';
 
 const STATS_WINDOW_MS = 15 * 60_000;
@@ -8,13 +9,9 @@ const STATS_WINDOW_MS = 15 * 60_000;
 /** Queue statistics (behind the API token like every /api route). */
 export function queueRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/api/queue/stats', async () => {
-    if (!deps.queue) throw new AppError('QUEUE_UNAVAILABLE', '任务队列未配置');
-    let counts, workers;
-    try {
-      [counts, workers] = await Promise.all([deps.queue.counts(), deps.queue.workerCount()]);
-    } catch (err) {
-      throw new AppError('QUEUE_UNAVAILABLE', '任务队列暂不可用', undefined, { cause: err });
-    }
+    const queue = deps.queue;
+    if (!queue) throw new AppError('QUEUE_UNAVAILABLE', '任务队列未配置');
+    const [counts, workers] = await callQueue(queue, () => Promise.all([queue.counts(), queue.workerCount()]));
     const since = new Date(Date.now() - STATS_WINDOW_MS);
     const window = await deps.db.activitySince(since);
     const finished = window.completed + window.failed;
