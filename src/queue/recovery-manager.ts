@@ -79,7 +79,13 @@ export class RecoveryManager {
 
     try {
       const updatedBefore = new Date(now - config.RECOVERY_GRACE_MS);
-      const records = await db.findRecordsByStatus(['pending', 'processing'], { updatedBefore, limit: BATCH });
+      // Uploads that never reached the queue (Redis was down) come first: behind a backlog of more
+      // than BATCH healthy waiting tasks, the oldest-first scan alone would not reach them until
+      // the backlog drained.
+      const neverEnqueued = await db.findRecordsByStatus(['pending'], { updatedBefore, enqueued: false, limit: BATCH });
+      const oldest = await db.findRecordsByStatus(['pending', 'processing'], { updatedBefore, limit: BATCH });
+      const seen = new Set(neverEnqueued.map((r) => r.jobId));
+      const records = [...neverEnqueued, ...oldest.filter((r) => !seen.has(r.jobId))];
       for (const record of records) {
         const state = await queue.getTaskState(record.jobId);
         const jobState = state?.state ?? 'missing';
