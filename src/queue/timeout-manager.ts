@@ -7,6 +7,9 @@ export class TaskTimeoutError extends AppError {
   }
 }
 
+/** The longest delay a Node.js timer supports. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface TimeoutManagerOptions {
   /** Read on every use, so a hot-reloaded JOB_TIMEOUT_MS applies to the next task. */
   timeoutMs: () => number;
@@ -28,7 +31,9 @@ export class TimeoutManager {
   /** Aborts `controller` with a TaskTimeoutError when the time is up; call the result to disarm. */
   watch(controller: AbortController, startedAt: number = this.now()): () => void {
     const limit = this.options.timeoutMs();
-    const remaining = Math.max(0, startedAt + limit - this.now());
+    // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days): clamp, or a huge
+    // JOB_TIMEOUT_MS would time out every task immediately.
+    const remaining = Math.min(MAX_TIMER_MS, Math.max(0, startedAt + limit - this.now()));
     const timer = setTimeout(() => controller.abort(new TaskTimeoutError(limit)), remaining);
     timer.unref();
     return () => clearTimeout(timer);
