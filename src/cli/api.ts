@@ -14,7 +14,8 @@ export async function runApi(): Promise<void> {
   const hasRedis = Boolean(c.REDIS_URL || c.REDIS_SENTINELS || c.REDIS_CLUSTER_NODES);
   if (!hasRedis) logger.warn('no REDIS_URL: only synchronous uploads (?mode=sync) are possible');
   const queue = hasRedis ? new QueueManager(c, logger) : undefined;
-  const metrics = new Metrics(queue);
+  // With the database, timed-out and cancelled tasks (failed jobs in BullMQ) count as their own outcomes.
+  const metrics = new Metrics(queue, db);
   const producer = new TaskProducer({ db, fileStore, queue, logger, maxFileSize: () => config.current.MAX_FILE_SIZE });
   const app = await buildApp({
     config,
