@@ -84,7 +84,6 @@ export async function taskStatus(record: FileRecord, queue: QueueManager | undef
   if (record.status === 'completed') {
     return { ...base, progress: 100, processedRows: record.totalRows, currentPhase: 'done', estimatedTimeRemaining: 0, statistics: record.statistics };
   }
-  if (FINAL_STATUSES.has(record.status)) return base;
   if (record.status === 'pending') {
     // While a retry waits, the last attempt's error is informative; while first queued there is none.
     return base;
@@ -96,6 +95,11 @@ export async function taskStatus(record: FileRecord, queue: QueueManager | undef
     live = undefined; // Redis down or slow: answer from the database
   }
   const p = live?.progress;
+  if (FINAL_STATUSES.has(record.status)) {
+    // A failed, timed-out or cancelled task keeps showing how far it got (while the queue still
+    // holds its job); it never claims an ETA.
+    return p ? { ...base, progress: p.progress, processedRows: p.processedRows, totalRows: p.totalRows, totalIsEstimate: p.totalIsEstimate, currentPhase: p.phase } : base;
+  }
   if (!p) return { ...base, currentPhase: 'parsing' };
   return {
     ...base,

@@ -534,7 +534,14 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       held.gate.open();
       expect(await held.finished(task.jobId)).toBe('cancelled');
       expect(await idle.db.countResults(task.jobId)).toEqual({ cleanRows: 0, exceptionRows: 0 });
-      expect((await checkStatus(idle, task.taskId)).status).toBe('cancelled');
+      const final = await checkStatus(idle, task.taskId);
+      expect(final.status).toBe('cancelled');
+      // It keeps showing how far it got, never an ETA.
+      const lastRunning = sse.events.map((e) => JSON.parse(e.data) as CheckStatus).filter((v) => v.status === 'processing').at(-1)!;
+      expect(final.currentPhase).toBe(lastRunning.currentPhase);
+      expect(final.currentPhase).not.toBe('queued');
+      expect(final.processedRows).toBe(lastRunning.processedRows);
+      expect(final.estimatedTimeRemaining).toBeNull();
     });
 
     it('retry after cancel: completes with exactly one set of rows', async () => {

@@ -350,6 +350,12 @@ describe.each(testDatabases())('HTTP refusals and security on $name', ({ name })
       expect((await call(deadRedis.baseUrl, '/health/live')).status).toBe(200);
     });
 
+    it('/health/ready of an API without any Redis configured (sync only) follows the database alone', async () => {
+      const ready = await call<{ status: string; checks: { redis: { status: string }; database: { status: string } } }>(noRedis.baseUrl, '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ status: 'ok', checks: { redis: { status: 'disabled' }, database: { status: 'ok' } } });
+    });
+
     it('an async upload while Redis is unreachable is kept for recovery (202, not yet enqueued)', async () => {
       const res = await uploadContent<Uploaded & { status: string; message: string }>(deadRedis.baseUrl, 'a.csv', PEOPLE);
       expect(res.status).toBe(202);
