@@ -185,6 +185,7 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       expect(res.body.taskId).toMatch(UUID);
       expect(res.body.jobId).toBe(res.body.taskId);
       expect(res.body.fileId).toMatch(UUID);
+      expect(res.headers.get('server-timing')).toMatch(/^receive;dur=\d+\.\d\d, after-receive;dur=\d+\.\d\d$/);
 
       const view = await checkStatus(idle, res.body.taskId);
       expectWellFormedStatus(view);
