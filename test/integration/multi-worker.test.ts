@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { REDIS_URL, sampleCsv } from '../support/queue-harness.js';
+import { obliterateQueue, REDIS_URL, sampleCsv } from '../support/queue-harness.js';
 import { startApi, startWorker, stackEnv, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 
 const UPLOADS = 20;
@@ -34,10 +34,12 @@ describe.each(['sqlite', 'postgres'] as const)('two worker processes (%s)', (kin
   let db: Database;
   let api: ApiProcess;
   let workers: ServiceProcess[] = [];
+  let prefix: string;
 
   beforeAll(async () => {
     scratch = await createIsolatedDatabase(kind);
     const env = stackEnv({ databaseUrl: scratch.url, redisUrl: REDIS_URL, dataDir });
+    prefix = env.REDIS_PREFIX;
     api = await startApi(env);
     workers = await Promise.all([startWorker(env), startWorker(env)]);
     db = createDatabase(scratch.url);
@@ -45,6 +47,7 @@ describe.each(['sqlite', 'postgres'] as const)('two worker processes (%s)', (kin
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await api?.stop();
+    if (prefix) await obliterateQueue(prefix);
     await db?.close();
     await scratch?.drop();
     rmSync(dataDir, { recursive: true, force: true });

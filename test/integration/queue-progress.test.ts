@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsv } from '../../bench/generate-data.js';
-import { REDIS_URL } from '../support/queue-harness.js';
+import { obliterateQueue, REDIS_URL } from '../support/queue-harness.js';
 import { getJson, startApi, startWorker, stackEnv, upload, type ApiProcess, type ServiceProcess, type TaskView } from '../support/stack.js';
 
 const ROWS = 200_000;
@@ -21,14 +21,17 @@ describe('progress of a real 200k-row task, sampled through check-status', () =>
   const file = join(dataDir, 'big.csv');
   let api: ApiProcess;
   let worker: ServiceProcess;
+  let prefix: string;
 
   beforeAll(async () => {
     const env = stackEnv({ databaseUrl: `sqlite:${join(dataDir, 'db.sqlite')}`, redisUrl: REDIS_URL, dataDir, env: { PROGRESS_INTERVAL_MS: '100' } });
+    prefix = env.REDIS_PREFIX;
     [api, worker] = await Promise.all([startApi(env), startWorker(env), writeCsv(file, ROWS)]).then(([a, w]) => [a, w] as const);
   }, 120_000);
   afterAll(async () => {
     await worker?.stop();
     await api?.stop();
+    if (prefix) await obliterateQueue(prefix);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

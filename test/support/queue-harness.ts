@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
+import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { parseLimitsOf } from '../../src/cli/common.js';
 import { ConfigStore, loadConfig, type Config } from '../../src/config/index.js';
@@ -78,6 +79,20 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
+  }
+}
+
+/**
+ * Removes every key of a queue that child processes used (stackEnv's REDIS_PREFIX), so suites
+ * running `dcs api`/`dcs worker` leave nothing on the shared Redis.
+ */
+export async function obliterateQueue(prefix: string, queueName = 'data-cleaning', redisUrl = REDIS_URL): Promise<void> {
+  const url = new URL(redisUrl);
+  const queue = new Queue(queueName, { prefix, connection: { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0), password: url.password || undefined } });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
   }
 }
 
