@@ -13,6 +13,13 @@ import { z } from 'zod';
 const numeric = (value: unknown) => (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value.trim())) ? Number(value.trim()) : value);
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(numeric, z.number().int().min(min).max(max));
 /**
+ * A duration in ms that ends up in a timer: Node fires a setTimeout longer than 2^31-1 ms (~24.8
+ * days) after 1 ms, so a larger value would turn e.g. the recovery interval into a busy loop or
+ * the shutdown grace period into none.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const ms = (min: number) => int(min, MAX_TIMER_MS);
+/**
  * Free text such as API_TOKEN: a YAML file may hold it as a number (`API_TOKEN: 123456`), which is
  * still that token — silently dropping it would leave the API open. Blank means unset; any other
  * type is an error naming the key.
@@ -42,24 +49,24 @@ export const configSchema = z.object({
   /** BullMQ key prefix; in Cluster mode it is wrapped in {…} so all queue keys share one hash slot. */
   REDIS_PREFIX: z.string().min(1).default('dcs'),
   /** Reconnection: delay doubles from 100 ms up to this bound. */
-  REDIS_RECONNECT_MAX_DELAY_MS: int(100).default(10_000),
+  REDIS_RECONNECT_MAX_DELAY_MS: ms(100).default(10_000),
   QUEUE_NAME: z.string().min(1).regex(/^[\w-]+$/, 'letters, digits, _ and - only').default('data-cleaning'),
   WORKER_COUNT: int(1, 256).default(Math.max(1, availableParallelism())),
   WORKER_CONCURRENCY: int(1, 64).default(1),
-  JOB_TIMEOUT_MS: int(1000).default(1_800_000),
+  JOB_TIMEOUT_MS: ms(1000).default(1_800_000),
   MAX_RETRIES: int(0, 100).default(3),
-  RETRY_BACKOFF_MS: int(0).default(1000),
+  RETRY_BACKOFF_MS: ms(0).default(1000),
   /** BullMQ lock: a job whose worker stops renewing for this long is considered stalled. */
-  LOCK_DURATION_MS: int(1000).default(30_000),
-  STALLED_INTERVAL_MS: int(1000).default(15_000),
+  LOCK_DURATION_MS: ms(1000).default(30_000),
+  STALLED_INTERVAL_MS: ms(1000).default(15_000),
   /** How often the recovery manager reconciles the database with the queue. */
-  RECOVERY_INTERVAL_MS: int(1000).default(60_000),
+  RECOVERY_INTERVAL_MS: ms(1000).default(60_000),
   /** A pending record whose job is missing from the queue is re-enqueued after this long. */
-  RECOVERY_GRACE_MS: int(0).default(30_000),
+  RECOVERY_GRACE_MS: ms(0).default(30_000),
   /** Minimum interval between progress writes to Redis. */
-  PROGRESS_INTERVAL_MS: int(10).default(250),
+  PROGRESS_INTERVAL_MS: ms(10).default(250),
   /** On SIGTERM/SIGINT a worker finishes its current task within this time, else hands it back. */
-  SHUTDOWN_GRACE_MS: int(0).default(25_000),
+  SHUTDOWN_GRACE_MS: ms(0).default(25_000),
   MAX_FILE_SIZE: int(1).default(500 * 1024 * 1024),
   MAX_ROWS: int(1).default(10_000_000),
   MAX_COLUMNS: int(1).default(1000),
@@ -69,7 +76,7 @@ export const configSchema = z.object({
   BATCH_SIZE: int(1, 100_000).default(1000),
   RESULT_TTL_DAYS: z.preprocess(numeric, z.number().min(0)).default(7),
   /** How often the retention job runs. */
-  RETENTION_INTERVAL_MS: int(1000).default(3_600_000),
+  RETENTION_INTERVAL_MS: ms(1000).default(3_600_000),
   API_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONFIG_FILE: optionalString,

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, ConfigStore, HOT_RELOADABLE_KEYS, configSchema, loadConfig, type ConfigChange } from '../../src/config/index.js';
+import { ConfigError, ConfigStore, HOT_RELOADABLE_KEYS, MAX_TIMER_MS, configSchema, loadConfig, type ConfigChange } from '../../src/config/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dcs-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,21 +31,21 @@ function problemsOf(env: NodeJS.ProcessEnv): string {
   throw new Error(`expected ${JSON.stringify(env)} to be rejected`);
 }
 
-/** Integer keys with their bounds (inclusive); `max` undefined = no upper bound. */
+/** Integer keys with their bounds (inclusive); `max` undefined = no upper bound. Durations stop at the largest timer Node honours. */
 const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   PORT: { min: 0, max: 65535 },
-  REDIS_RECONNECT_MAX_DELAY_MS: { min: 100 },
+  REDIS_RECONNECT_MAX_DELAY_MS: { min: 100, max: MAX_TIMER_MS },
   WORKER_COUNT: { min: 1, max: 256 },
   WORKER_CONCURRENCY: { min: 1, max: 64 },
-  JOB_TIMEOUT_MS: { min: 1000 },
+  JOB_TIMEOUT_MS: { min: 1000, max: MAX_TIMER_MS },
   MAX_RETRIES: { min: 0, max: 100 },
-  RETRY_BACKOFF_MS: { min: 0 },
-  LOCK_DURATION_MS: { min: 1000 },
-  STALLED_INTERVAL_MS: { min: 1000 },
-  RECOVERY_INTERVAL_MS: { min: 1000 },
-  RECOVERY_GRACE_MS: { min: 0 },
-  PROGRESS_INTERVAL_MS: { min: 10 },
-  SHUTDOWN_GRACE_MS: { min: 0 },
+  RETRY_BACKOFF_MS: { min: 0, max: MAX_TIMER_MS },
+  LOCK_DURATION_MS: { min: 1000, max: MAX_TIMER_MS },
+  STALLED_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
+  RECOVERY_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
+  RECOVERY_GRACE_MS: { min: 0, max: MAX_TIMER_MS },
+  PROGRESS_INTERVAL_MS: { min: 10, max: MAX_TIMER_MS },
+  SHUTDOWN_GRACE_MS: { min: 0, max: MAX_TIMER_MS },
   MAX_FILE_SIZE: { min: 1 },
   MAX_ROWS: { min: 1 },
   MAX_COLUMNS: { min: 1 },
@@ -53,7 +53,7 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   MAX_UNCOMPRESSED_BYTES: { min: 1 },
   MAX_COMPRESSION_RATIO: { min: 1 },
   BATCH_SIZE: { min: 1, max: 100_000 },
-  RETENTION_INTERVAL_MS: { min: 1000 },
+  RETENTION_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
 };
 
 describe('loadConfig', () => {
