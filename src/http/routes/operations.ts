@@ -14,7 +14,9 @@ export function queueRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const [counts, workers] = await callQueue(queue, () => Promise.all([queue.counts(), queue.workerCount()]));
     const since = new Date(Date.now() - STATS_WINDOW_MS);
     const window = await deps.db.activitySince(since);
-    const finished = window.completed + window.failed;
+    // Timed-out tasks are errors too; a user's cancel is not.
+    const unsuccessful = window.failed + window.timedOut;
+    const finished = window.completed + unsuccessful;
     const recent = await deps.db.findRecordsByStatus(['failed', 'timeout'], { limit: 10, orderBy: 'completedAtDesc' });
     return {
       counts,
@@ -23,7 +25,7 @@ export function queueRoutes(app: FastifyInstance, deps: HttpDeps): void {
         jobsPerMinute: Math.round((window.completed / (STATS_WINDOW_MS / 60_000)) * 100) / 100,
         rowsPerSecond: Math.round((window.completedRows / (STATS_WINDOW_MS / 1000)) * 10) / 10,
       },
-      errorRate: finished === 0 ? 0 : Math.round((window.failed / finished) * 10_000) / 10_000,
+      errorRate: finished === 0 ? 0 : Math.round((unsuccessful / finished) * 10_000) / 10_000,
       recentFailures: recent.map((r) => ({
         taskId: r.jobId,
         fileName: r.originalName,
