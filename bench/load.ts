@@ -141,7 +141,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 
   const polling = autocannon({
     url: o.baseUrl,
-    connections: o.connections ?? 20,
+    // Enough connections that the offered rate holds when responses slow down (20 connections at
+    // 100 ms each could only offer 200 req/s).
+    connections: o.connections ?? 100,
     duration: o.durationMs / 1000,
     overallRate: o.pollRate,
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/api/data-cleaning/check-status/${taskIds[next++ % taskIds.length]}` }) }],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
 import { bigCsv, logLines, scratchDir, storedRows } from '../support/fault.js';
 import { RedisServer } from '../support/redis-server.js';
-import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+import { getJson, stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 
 // Far more than can be processed within the limit even at the SPEC's 100,000+ rows/s.
 const ROWS = 500_000;
@@ -71,6 +71,16 @@ describe.each(['sqlite', 'postgres'] as const)('task over the time limit (%s)', 
     expect(done.status).toBe('completed');
     expect(done.statistics).toMatchObject({ totalRows: 1, cleanedRows: 1 });
     expect(worker.exited).toBe(false);
+    // Metrics count it as a timeout, not a failure (the API reads the outcome from the database).
+    const deadline2 = Date.now() + 10_000;
+    let metrics = '';
+    while (Date.now() < deadline2 && !/dcs_tasks_finished_total\{outcome="completed"\} 1\b/.test(metrics)) {
+      metrics = (await getJson<string>(`${api.baseUrl}/metrics`)).body;
+      await sleep(200);
+    }
+    expect(metrics).toMatch(/dcs_tasks_finished_total\{outcome="timeout"\} 1\b/);
+    expect(metrics).toMatch(/dcs_tasks_finished_total\{outcome="failed"\} 0\b/);
+    expect(metrics).toMatch(/dcs_tasks_finished_total\{outcome="completed"\} 1\b/);
     // Not retried: the worker started the timed-out task exactly once.
     expect(logLines(worker.logs, new RegExp(`"jobId":"${big.body.taskId}".*task started`))).toHaveLength(1);
     console.info(`[timeout ${kind}] limit ${TIMEOUT_MS} ms: task ended timeout after ${elapsed} ms (startedAt → completedAt); ≥ ${partial.clean + partial.exceptions} partial rows had been stored, 0 left; next task completed`);
