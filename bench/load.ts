@@ -2,7 +2,7 @@
  * Load benchmark (SPEC §5 "check-status under 1,000 req/s", §6 "200 concurrent uploads plus
  * 1,000 req/s of status polling for 60 s: zero errors, all processed"):
  *
- *   node dist/bench/load.js [--duration 60] [--rate 1000] [--uploads 200] [--rows 500] [--workers 2] [--runs 1]
+ *   node dist/bench/load.js [--duration 60] [--rate 1000] [--uploads 200] [--rows 500] [--workers 2] [--connections 100] [--runs 1]
  *
  * Without BASE_URL it starts its own stack from this build — `dcs api` and `--workers` × `dcs worker`,
  * SQLite in a temp dir (or DATABASE_URL), REDIS_URL (default redis://127.0.0.1:6379) under a unique
@@ -246,10 +246,17 @@ async function main(): Promise<void> {
       uploads: { type: 'string', default: '200' },
       rows: { type: 'string', default: '500' },
       workers: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '100' },
       runs: { type: 'string', default: '1' },
     },
   });
-  const options = { uploads: Number(values.uploads), rowsPerUpload: Number(values.rows), pollRate: Number(values.rate), durationMs: Number(values.duration) * 1000 };
+  const options = {
+    uploads: Number(values.uploads),
+    rowsPerUpload: Number(values.rows),
+    pollRate: Number(values.rate),
+    durationMs: Number(values.duration) * 1000,
+    connections: Number(values.connections),
+  };
   process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
 
   for (let run = 1; run <= Number(values.runs); run++) {
@@ -277,7 +284,7 @@ async function main(): Promise<void> {
         for (let i = 0; i < Number(values.workers); i++) children.push(await launch(cli, 'worker', env, /worker started/));
         baseUrl = `http://127.0.0.1:${port}`;
       }
-      process.stdout.write(`\nrun ${run}: ${baseUrl}, ${values.workers} workers, ${options.uploads} uploads + ${options.pollRate} req/s check-status for ${values.duration} s\n`);
+      process.stdout.write(`\nrun ${run}: ${baseUrl}, ${values.workers} workers, ${options.uploads} uploads + ${options.pollRate} req/s check-status over ${options.connections} connections for ${values.duration} s\n`);
       const report = await runLoad({ baseUrl, ...options });
       process.stdout.write(`${formatReport(report, options)}\n`);
     } finally {
