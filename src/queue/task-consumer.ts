@@ -35,46 +35,76 @@ export interface TaskConsumerEvents {
  * - shutdown grace period over → the task is handed back to the queue for another worker.
  */
 export class TaskConsumer {
-  readonly worker: Worker<TaskData, TaskResult>;
+  /**
+   * One BullMQ Worker of concurrency 1 per slot. A BullMQ Worker applies a raised concurrency only
+   * once one of its running jobs ends (its fetch loop is asleep while all slots are busy), so
+   * WORKER_CONCURRENCY is hot-reloaded by adding or gracefully closing whole workers instead.
+   */
+  private readonly workers: Worker<TaskData, TaskResult>[] = [];
   private readonly running = new Map<string, AbortController>();
+  /** Workers with a task in hand, and how many tasks this process holds (retiring workers included). */
+  private readonly busy = new Set<Worker<TaskData, TaskResult>>();
+  private held = 0;
   private readonly timeouts: TimeoutManager;
   private closing?: Promise<void>;
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: { db: Database; fileStore: FileStore; config: ConfigStore; logger: Logger; events?: TaskConsumerEvents },
-    options: { autorun?: boolean } = {},
   ) {
-    const config = deps.config.current;
     this.timeouts = new TimeoutManager({ timeoutMs: () => deps.config.current.JOB_TIMEOUT_MS });
-    this.worker = new Worker<TaskData, TaskResult>(config.QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
-      connection: createRedisConnection(config, 'blocking', deps.logger),
-      prefix: queuePrefix(config),
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.LOCK_DURATION_MS,
-      stalledInterval: config.STALLED_INTERVAL_MS,
-      // A task whose worker died is taken over by another worker; a file that kills every worker
-      // that touches it stops after this many takeovers instead of looping forever.
-      maxStalledCount: 2,
-      autorun: options.autorun ?? true,
-      name: `dcs-worker-${process.pid}`,
-      metrics: { maxDataPoints: 60 * 24 },
-      settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.deps.config.current.RETRY_BACKOFF_MS) },
-    });
-    this.worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker error'));
-    this.worker.on('failed', (job, err) => {
-      if (job && err.message.includes('stalled')) deps.logger.error({ jobId: job.id, err: err.message }, 'task failed after repeated worker crashes');
-    });
+    this.resize(deps.config.current.WORKER_CONCURRENCY);
     deps.config.on('change', ({ changed, next }) => {
-      if (changed.includes('WORKER_CONCURRENCY')) {
-        this.worker.concurrency = next.WORKER_CONCURRENCY;
+      if (changed.includes('WORKER_CONCURRENCY') && !this.closing) {
+        this.resize(next.WORKER_CONCURRENCY);
         deps.logger.info({ concurrency: next.WORKER_CONCURRENCY }, 'worker concurrency changed');
       }
     });
   }
 
+  /** How many tasks this process may run at once (WORKER_CONCURRENCY, hot-reloadable). */
+  get concurrency(): number {
+    return this.workers.length;
+  }
+
   /** Jobs this process is working on right now. */
   get activeJobIds(): string[] {
     return [...this.running.keys()];
+  }
+
+  private createWorker(): Worker<TaskData, TaskResult> {
+    const config = this.deps.config.current;
+    const { logger } = this.deps;
+    const worker: Worker<TaskData, TaskResult> = new Worker<TaskData, TaskResult>(config.QUEUE_NAME, (job, token, signal) => this.hold(worker, job, token, signal), {
+      connection: createRedisConnection(config, 'blocking', logger),
+      prefix: queuePrefix(config),
+      concurrency: 1,
+      lockDuration: config.LOCK_DURATION_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      // A task whose worker died is taken over by another worker; a file that kills every worker
+      // that touches it stops after this many takeovers instead of looping forever.
+      maxStalledCount: 2,
+      name: `dcs-worker-${process.pid}`,
+      metrics: { maxDataPoints: 60 * 24 },
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.deps.config.current.RETRY_BACKOFF_MS) },
+    });
+    worker.on('error', (err) => logger.warn({ err: err.message }, 'worker error'));
+    worker.on('failed', (job, err) => {
+      if (job && err.message.includes('stalled')) logger.error({ jobId: job.id, err: err.message }, 'task failed after repeated worker crashes');
+    });
+    return worker;
+  }
+
+  /** Adds workers, or closes surplus ones — idle ones first; a busy one finishes its task first. */
+  private resize(target: number): void {
+    while (this.workers.length < target) this.workers.push(this.createWorker());
+    while (this.workers.length > target) {
+      const idle = this.workers.findLastIndex((w) => !this.busy.has(w));
+      const [surplus] = this.workers.splice(idle >= 0 ? idle : this.workers.length - 1, 1);
+      const closing = surplus.close().catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'closing a surplus worker failed'));
+      this.retiring.add(closing);
+      void closing.finally(() => this.retiring.delete(closing));
+    }
   }
 
   /**
@@ -88,12 +118,36 @@ export class TaskConsumer {
         for (const controller of this.running.values()) controller.abort(new ShutdownError());
       }, graceMs);
       try {
-        await this.worker.close();
+        await Promise.all([...this.workers.map((w) => w.close()), ...this.retiring]);
       } finally {
         clearTimeout(timer);
       }
     })();
     return this.closing;
+  }
+
+  /** Closes at once without waiting for running tasks (tests; a crash stand-in). */
+  async forceClose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close(true)));
+  }
+
+  /**
+   * Runs one task on behalf of `worker`. While a lowered concurrency still has more tasks in hand
+   * than slots (a retiring worker finishing its task), a newly fetched task goes back to the queue.
+   */
+  private async hold(worker: Worker<TaskData, TaskResult>, job: Job<TaskData, TaskResult>, token: string | undefined, signal?: AbortSignal): Promise<TaskResult> {
+    if (this.held >= this.workers.length || this.closing) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    this.held++;
+    this.busy.add(worker);
+    try {
+      return await this.process(job, token, signal);
+    } finally {
+      this.held--;
+      this.busy.delete(worker);
+    }
   }
 
   private async process(job: Job<TaskData, TaskResult>, token: string | undefined, bullSignal?: AbortSignal): Promise<TaskResult> {

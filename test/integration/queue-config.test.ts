@@ -83,10 +83,10 @@ describe('a running worker follows configuration changes', () => {
     await waitFor(() => held.size === 1, 'the first task to start');
     await sleep(500);
     expect(held.size).toBe(1);
-    expect(h.consumers[0].worker.concurrency).toBe(1);
+    expect(h.consumers[0].concurrency).toBe(1);
 
     await changeConfig({ WORKER_CONCURRENCY: 2 });
-    expect(h.consumers[0].worker.concurrency).toBe(2);
+    expect(h.consumers[0].concurrency).toBe(2);
     // The first task is still held: the second slot must be used without waiting for it.
     await waitFor(() => held.size === 2, 'a second task to start while the first still runs', 5000);
 

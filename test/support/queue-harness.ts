@@ -172,7 +172,7 @@ export async function startHarness(o: { env?: Record<string, string>; configOver
       // A test that failed may leave an attempt held by a hook: stop waiting for it after a while.
       await Promise.all(
         consumers.map((consumer) =>
-          Promise.race([consumer.close(1000).catch(() => undefined), sleep(5000).then(() => consumer.worker.close(true).catch(() => undefined))]),
+          Promise.race([consumer.close(1000).catch(() => undefined), sleep(5000).then(() => consumer.forceClose().catch(() => undefined))]),
         ),
       );
       metrics.close();
