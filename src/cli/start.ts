@@ -135,6 +135,10 @@ export async function runStart(entry: string): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Configuration reload reaches every process (each re-reads env + CONFIG_FILE).
+  process.on('SIGHUP', () => {
+    for (const child of children) child.kill('SIGHUP');
+  });
   redis?.child.on('exit', (code) => {
     if (!stopping) {
       logger.fatal({ code }, 'local redis-server exited; stopping');
