@@ -67,6 +67,9 @@ export function openConnection(target: DatabaseTarget, options: ConnectOptions):
   }
 }
 
+/** Distinct query texts kept prepared (queries with variable IN lists would grow it unbounded). */
+const MAX_CACHED_STATEMENTS = 500;
+
 function openSqlite(file: string, busyTimeoutMs: number): OpenedConnection {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
@@ -77,7 +80,22 @@ function openSqlite(file: string, busyTimeoutMs: number): OpenedConnection {
   // NORMAL is durable across application crashes in WAL mode (only a power loss may lose the last commits).
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<StorageSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely prepares every query anew; preparing costs as much as running a point query. Kysely
+  // runs one query at a time on this connection, so a cached statement is never in use twice.
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const database = {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+        statement = sqlite.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+  const kysely = new Kysely<StorageSchema>({ dialect: new SqliteDialect({ database }) });
   return { dialect: 'sqlite', kysely, sqlite, file };
 }
 
