@@ -21,6 +21,8 @@ import { asyncProcessingRoutes } from './routes/async-processing.js';
 import { dataCleaningRoutes } from './routes/data-cleaning.js';
 import { operationsRoutes, queueRoutes } from './routes/operations.js';
 
+const POLLING_ROUTES = new Set(['/api/data-cleaning/check-status/:taskId', '/api/data-cleaning/status/:jobId', '/health/ready']);
+
 export interface HttpDeps {
   config: ConfigStore;
   db: Database;
@@ -74,9 +76,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     deps.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
-    if (route !== '/health/live' && route !== '/metrics') {
-      request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    }
+    if (route === '/health/live' || route === '/metrics') return;
+    const entry = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    // Status polling (thousands a second from progress bars) is logged at debug unless it fails.
+    if (reply.statusCode < 400 && POLLING_ROUTES.has(route)) request.log.debug(entry, 'request');
+    else request.log.info(entry, 'request');
   });
 
   const token = () => deps.config.current.API_TOKEN;
