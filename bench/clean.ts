@@ -31,7 +31,8 @@ async function child(mode: string, file: string, outDir: string): Promise<void> 
     for await (const event of reader) if (event.kind === 'rows') rows += event.rows.length;
     await reader.close();
   } else {
-    const out = execFileSync(process.execPath, [cli, 'clean', file, '--out', outDir, '--format', mode === 'clean-xlsx' ? 'xlsx' : 'csv'], { maxBuffer: 1 << 26 });
+    // The flag the `dcs` bin's shebang passes (a larger young generation: ~25 % less GC time).
+    const out = execFileSync(process.execPath, ['--max-semi-space-size=64', cli, 'clean', file, '--out', outDir, '--format', mode === 'clean-xlsx' ? 'xlsx' : 'csv'], { maxBuffer: 1 << 26 });
     rows = (JSON.parse(out.toString()) as { totalRows: number }).totalRows;
   }
   process.stdout.write(JSON.stringify({ ms: performance.now() - started, rows }));
