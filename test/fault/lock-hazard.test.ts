@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueueEvents, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { bigCsv, logLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
+import { bigCsv, logLines, waitForLogLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
 import { RedisServer } from '../support/redis-server.js';
 import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 
@@ -92,7 +92,7 @@ describe('a CPU-bound task keeps its BullMQ lock (LOCK_DURATION_MS=5000)', () =>
     expect(done.status, done.errorMessage ?? '').toBe('completed');
     expect(stalled).toContain(body.taskId);
     expect(done.attempts).toBe(2);
-    expect(logLines(other.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(1);
+    expect(await waitForLogLines(other.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(1);
     await frozen.waitForLog(/superseded or cancelled/, 30_000);
     expect(logLines(frozen.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(0);
     expect(frozen.exited).toBe(false);

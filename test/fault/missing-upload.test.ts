@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { logLines, scratchDir } from '../support/fault.js';
+import { scratchDir, waitForLogLines } from '../support/fault.js';
 import { RedisServer } from '../support/redis-server.js';
 import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 
@@ -41,7 +41,7 @@ describe('a worker that cannot see the uploaded file (no shared file store)', ()
     expect(done.status).toBe('failed');
     expect(done.errorCode).toBe('FILE_NOT_FOUND');
     expect(done.errorMessage).toMatch(/文件/);
-    const failures = logLines(worker.logs, new RegExp(`"jobId":"${body.taskId}".*task failed`));
+    const failures = await waitForLogLines(worker.logs, new RegExp(`"jobId":"${body.taskId}".*task failed`));
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/file store shared by the API and every worker/);
     expect(worker.exited).toBe(false);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { bigCsv, logLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
+import { bigCsv, logLines, waitForLogLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
 import { RedisServer } from '../support/redis-server.js';
 import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 
@@ -52,7 +52,7 @@ describe.each(['postgres', 'sqlite'] as const)('kill -9 of a worker mid-task (%s
     expect(done.status, done.errorMessage ?? '').toBe('completed');
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(done.statistics?.totalRows).toBe(ROWS);
-    expect(logLines(survivor.logs, new RegExp(`"jobId":"${taskId}".*task completed`))).toHaveLength(1);
+    expect(await waitForLogLines(survivor.logs, new RegExp(`"jobId":"${taskId}".*task completed`))).toHaveLength(1);
 
     const rows = await storedRows(scratch.url, taskId);
     expect(rows.clean + rows.exceptions).toBe(ROWS);

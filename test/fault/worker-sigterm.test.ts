@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { bigCsv, logLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
+import { bigCsv, logLines, waitForLogLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
 import { RedisServer } from '../support/redis-server.js';
 import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 
@@ -85,7 +85,7 @@ describe('SIGTERM of a worker mid-task', () => {
     const done = await waitForTask(api.baseUrl, body.taskId, ['completed', 'failed', 'timeout'], 180_000);
     expect(done.status, done.errorMessage ?? '').toBe('completed');
     expect(done.attempts).toBe(2);
-    expect(logLines(second.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(1);
+    expect(await waitForLogLines(second.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(1);
     await expectExactRows(body.taskId, done);
     console.info(`[sigterm short grace] signalled at ${running.progress} %, worker exited after ${exitMs} ms, task completed by another worker in attempt ${done.attempts}`);
   }, 240_000);

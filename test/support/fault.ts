@@ -106,3 +106,18 @@ export function isAlive(pid: number): boolean {
 export function logLines(logs: readonly string[], pattern: RegExp): string[] {
   return logs.filter((line) => pattern.test(line));
 }
+
+/**
+ * Lines matching `pattern` once at least one has arrived (or none after `timeoutMs`). A worker logs
+ * "task completed" after the database already says completed, and its stdout reaches the test
+ * later still: reading the log the moment the status changes can miss the line.
+ */
+export async function waitForLogLines(logs: readonly string[], pattern: RegExp, timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let lines = logLines(logs, pattern);
+  while (lines.length === 0 && Date.now() < deadline) {
+    await sleep(20);
+    lines = logLines(logs, pattern);
+  }
+  return lines;
+}
