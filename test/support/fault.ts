@@ -15,6 +15,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { writeCsv } from '../../bench/generate-data.js';
 import { withMysql, withPostgres } from './databases.js';
 import { getJson, type TaskView } from './stack.js';
+import { waitFor } from './wait.js';
 
 export function scratchDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `dcs-${prefix}-`));
@@ -113,11 +114,7 @@ export function logLines(logs: readonly string[], pattern: RegExp): string[] {
  * later still: reading the log the moment the status changes can miss the line.
  */
 export async function waitForLogLines(logs: readonly string[], pattern: RegExp, timeoutMs = 10_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  let lines = logLines(logs, pattern);
-  while (lines.length === 0 && Date.now() < deadline) {
-    await sleep(20);
-    lines = logLines(logs, pattern);
-  }
-  return lines;
+  // On timeout the (empty) result goes to the caller's assertion, which says what was expected.
+  await waitFor(() => logLines(logs, pattern).length > 0, `a log line matching ${pattern}`, timeoutMs, 20).catch(() => undefined);
+  return logLines(logs, pattern);
 }

@@ -34,6 +34,8 @@ import { TaskProducer } from '../../src/queue/task-producer.js';
 import { createDatabase, LocalFileStore, type Database, type JobStatus } from '../../src/storage/index.js';
 import { upload } from './stack.js';
 
+export { waitFor } from './wait.js';
+
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface StatusChange {
@@ -71,16 +73,6 @@ export function uniquePrefix(tag: string): string {
   return `t${tag}${process.pid}${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Polls `probe` until it returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 10): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /**
  * Removes every key of a queue that child processes used (stackEnv's REDIS_PREFIX), so suites
