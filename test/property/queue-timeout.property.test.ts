@@ -65,10 +65,10 @@ describe('属性12: a task over the time limit ends as timeout and the worker go
           expect(batchesWritten.get(first.taskId)).toBeGreaterThanOrEqual(1);
           // Not retried: the job is failed in BullMQ after its single attempt (the worker tells
           // BullMQ once the database has recorded the timeout and removed the rows).
-          const job = await waitFor(async () => {
-            const j = await h.queue.getJob(first.taskId);
-            return (await j?.getState()) === 'failed' ? j : undefined;
-          }, 'the timed-out job to be failed in BullMQ');
+          // State first, then the job: a job read just before BullMQ failed it would still show
+          // attemptsMade 0 (BullMQ counts the attempt in the same step that moves it to failed).
+          await waitFor(async () => (await (await h.queue.getJob(first.taskId))?.getState()) === 'failed', 'the timed-out job to be failed in BullMQ');
+          const job = (await h.queue.getJob(first.taskId))!;
           expect(job.attemptsMade).toBe(1);
           expect(await h.db.countResults(first.taskId)).toEqual({ cleanRows: 0, exceptionRows: 0 });
           expect(scripted.attemptsOf(first.taskId)).toHaveLength(1);
