@@ -32,7 +32,11 @@ async function child(mode: string, file: string, outDir: string): Promise<void> 
     await reader.close();
   } else {
     // The flag the `dcs` bin's shebang passes (a larger young generation: ~25 % less GC time).
-    const out = execFileSync(process.execPath, ['--max-semi-space-size=64', cli, 'clean', file, '--out', outDir, '--format', mode === 'clean-xlsx' ? 'xlsx' : 'csv'], { maxBuffer: 1 << 26 });
+    const out = execFileSync(
+      process.execPath,
+      ['--max-semi-space-size=64', cli, 'clean', file, '--out', outDir, '--format', mode === 'clean-xlsx' ? 'xlsx' : 'csv'],
+      { maxBuffer: 1 << 26 },
+    );
     rows = (JSON.parse(out.toString()) as { totalRows: number }).totalRows;
   }
   process.stdout.write(JSON.stringify({ ms: performance.now() - started, rows }));
@@ -94,14 +98,17 @@ async function main(): Promise<void> {
       rmSync(outDir, { recursive: true, force: true });
       const r = await measure(mode, file, outDir);
       results[mode].push(r);
-      process.stdout.write(`  run ${i + 1} ${mode.padEnd(5)} ${(r.ms / 1000).toFixed(2)} s  ${Math.round(r.rows / (r.ms / 1000)).toLocaleString()} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB\n`);
+      process.stdout.write(
+        `  run ${i + 1} ${mode.padEnd(5)} ${(r.ms / 1000).toFixed(2)} s  ${Math.round(r.rows / (r.ms / 1000)).toLocaleString()} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB\n`,
+      );
     }
   }
   const summary = (mode: string) => {
     const ms = median(results[mode].map((r) => r.ms));
     return { ms, rowsPerSec: Math.round(rows / (ms / 1000)), rss: median(results[mode].map((r) => r.maxRssMb)) };
   };
-  const p = summary('parse'), c = summary('clean');
+  const p = summary('parse'),
+    c = summary('clean');
   process.stdout.write(`\nmedian of ${runs} runs, ${rows.toLocaleString()} rows:\n`);
   process.stdout.write(`  parse only      ${(p.ms / 1000).toFixed(2)} s  ${p.rowsPerSec.toLocaleString()} rows/s  peak RSS ${p.rss.toFixed(0)} MB\n`);
   process.stdout.write(`  dcs clean (csv) ${(c.ms / 1000).toFixed(2)} s  ${c.rowsPerSec.toLocaleString()} rows/s  peak RSS ${c.rss.toFixed(0)} MB\n`);

@@ -92,9 +92,7 @@ async function main(): Promise<void> {
   try {
     const pool = makeRowPool(5000);
     const cpu = cpus();
-    console.log(
-      `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`,
-    );
+    console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
     console.log(`rows: ${rows}, columns: ${COLUMNS.length}, batch: ${BATCH_ROWS}`);
     for (const format of ['csv', 'xlsx'] as const) {
       const result = await run(format, rows, pool, dir);

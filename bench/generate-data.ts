@@ -20,7 +20,8 @@ export function random(seed: number): () => number {
   };
 }
 
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
 const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英文辉建华玉兰红梅鹏飞华晶波宇浩然子轩欣怡梓涵';
 const STREETS = ['人民路', '解放路', '建设路', '和平路', '胜利街', '新华路', '文化路', '光明街', '幸福路', '青年路'];
 const DEPTS = ['研发部', '市场部', '销售部', '财务部', '人事部', '客服部', '运营部', '法务部'];
@@ -43,12 +44,22 @@ export function* generateRows(count: number, seed = 20261127): Generator<string[
 
     const mobile = `1${pick(['3', '5', '7', '8', '9'])}${digits(9)}`;
     const phoneStyle = rnd();
-    let phone = phoneStyle < 0.6 ? mobile : phoneStyle < 0.75 ? `${mobile.slice(0, 3)}-${mobile.slice(3, 7)}-${mobile.slice(7)}` : phoneStyle < 0.9 ? `+86 ${mobile.slice(0, 3)} ${mobile.slice(3, 7)} ${mobile.slice(7)}` : `0${pick(['10', '21', '25', '755', '571'])}-${digits(8)}`;
+    let phone =
+      phoneStyle < 0.6
+        ? mobile
+        : phoneStyle < 0.75
+          ? `${mobile.slice(0, 3)}-${mobile.slice(3, 7)}-${mobile.slice(7)}`
+          : phoneStyle < 0.9
+            ? `+86 ${mobile.slice(0, 3)} ${mobile.slice(3, 7)} ${mobile.slice(7)}`
+            : `0${pick(['10', '21', '25', '755', '571'])}-${digits(8)}`;
     if (dirtyField === 0) phone = digits(5 + Math.floor(rnd() * 4));
 
-    const y = 1950 + Math.floor(rnd() * 55), m = 1 + Math.floor(rnd() * 12), d = 1 + Math.floor(rnd() * 28);
+    const y = 1950 + Math.floor(rnd() * 55),
+      m = 1 + Math.floor(rnd() * 12),
+      d = 1 + Math.floor(rnd() * 28);
     const dateStyle = rnd();
-    let date = dateStyle < 0.5 ? `${y}-${pad(m)}-${pad(d)}` : dateStyle < 0.7 ? `${y}/${m}/${d}` : dateStyle < 0.85 ? `${y}年${m}月${d}日` : `${y}${pad(m)}${pad(d)}`;
+    let date =
+      dateStyle < 0.5 ? `${y}-${pad(m)}-${pad(d)}` : dateStyle < 0.7 ? `${y}/${m}/${d}` : dateStyle < 0.85 ? `${y}年${m}月${d}日` : `${y}${pad(m)}${pad(d)}`;
     if (dirtyField === 1) date = `${y}-${pad(m)}-3${2 + Math.floor(rnd() * 7)}`;
 
     const county = pick(counties);
@@ -56,8 +67,8 @@ export function* generateRows(count: number, seed = 20261127): Generator<string[
     const province = city.province;
     const detail = `${pick(STREETS)}${1 + Math.floor(rnd() * 999)}号`;
     const short = rnd() < 0.3;
-    const provinceText = short ? province.shortNames[0] ?? province.name : province.name;
-    const cityText = city.kind === 'municipality' ? '' : short ? city.shortNames[0] ?? city.name : city.name;
+    const provinceText = short ? (province.shortNames[0] ?? province.name) : province.name;
+    const cityText = city.kind === 'municipality' ? '' : short ? (city.shortNames[0] ?? city.name) : city.name;
     const countyText = county === city.selfCounty ? '' : county.name;
     let address = `${provinceText}${cityText}${countyText}${detail}`;
     if (dirtyField === 2) address = `${province.name}${city.kind === 'municipality' ? province.name : city.name}`;

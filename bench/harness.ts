@@ -18,7 +18,9 @@ export const V8_FLAGS = ['--max-semi-space-size=64'];
 
 export function machine(): string {
   const c = cpus();
-  return `${c.length} × ${c[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  return `${c.length} × ${c[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -162,7 +164,11 @@ export async function startStack(o: { databaseUrl?: string; redisUrl?: string; w
 }
 
 /** Uploads a file as a stream (multipart built by fetch from a Blob backed by the file). */
-export async function uploadFile(baseUrl: string, path: string, mode: 'sync' | 'async' = 'async'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function uploadFile(
+  baseUrl: string,
+  path: string,
+  mode: 'sync' | 'async' = 'async',
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const { openAsBlob } = await import('node:fs');
   const form = new FormData();
   form.append('file', await openAsBlob(path), basename(path));
@@ -176,7 +182,8 @@ export async function waitCompleted(baseUrl: string, taskId: string, timeoutMs =
     const res = await fetch(`${baseUrl}/api/data-cleaning/check-status/${taskId}`);
     const body = (await res.json()) as Record<string, unknown>;
     if (body.status === 'completed') return body;
-    if (body.status === 'failed' || body.status === 'timeout' || body.status === 'cancelled') throw new Error(`task ${taskId} ended ${String(body.status)}: ${String(body.errorMessage)}`);
+    if (body.status === 'failed' || body.status === 'timeout' || body.status === 'cancelled')
+      throw new Error(`task ${taskId} ended ${String(body.status)}: ${String(body.errorMessage)}`);
     await sleep(pollMs);
   }
   throw new Error(`task ${taskId} did not complete`);

@@ -49,7 +49,15 @@ export interface Percentiles {
 
 export interface LoadReport {
   uploads: { sent: number; accepted: number; refused: Record<string, number>; failedRequests: number; latencyMs: Percentiles };
-  polling: { requests: number; perSecond: number; errors: number; timeouts: number; non2xx: number; statusCodes: Record<string, number>; latencyMs: Percentiles };
+  polling: {
+    requests: number;
+    perSecond: number;
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    statusCodes: Record<string, number>;
+    latencyMs: Percentiles;
+  };
   tasks: { completed: number; failed: number; unfinished: number; drainMs: number };
 }
 
@@ -103,7 +111,11 @@ async function uploaderChild(baseUrl: string, count: number, rows: number): Prom
         const r = await uploadCsv(baseUrl, content, `load-${i}.csv`);
         line = { ...r, ms: performance.now() - started };
       } catch (err) {
-        line = { status: 0, ms: performance.now() - started, error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) };
+        line = {
+          status: 0,
+          ms: performance.now() - started,
+          error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+        };
       }
       process.stdout.write(`${JSON.stringify(line)}\n`);
     }),
@@ -158,7 +170,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     if (line.error !== undefined) failedRequests++;
     else {
       uploadMs.push(line.ms);
-      if (line.status !== 202 || !line.taskId) refused[`${line.status} ${line.errorCode ?? ''}`.trim()] = (refused[`${line.status} ${line.errorCode ?? ''}`.trim()] ?? 0) + 1;
+      if (line.status !== 202 || !line.taskId)
+        refused[`${line.status} ${line.errorCode ?? ''}`.trim()] = (refused[`${line.status} ${line.errorCode ?? ''}`.trim()] ?? 0) + 1;
     }
   }
   const result = await polling;
@@ -284,7 +297,9 @@ async function main(): Promise<void> {
         for (let i = 0; i < Number(values.workers); i++) children.push(await launch(cli, 'worker', env, /worker started/));
         baseUrl = `http://127.0.0.1:${port}`;
       }
-      process.stdout.write(`\nrun ${run}: ${baseUrl}, ${values.workers} workers, ${options.uploads} uploads + ${options.pollRate} req/s check-status over ${options.connections} connections for ${values.duration} s\n`);
+      process.stdout.write(
+        `\nrun ${run}: ${baseUrl}, ${values.workers} workers, ${options.uploads} uploads + ${options.pollRate} req/s check-status over ${options.connections} connections for ${values.duration} s\n`,
+      );
       const report = await runLoad({ baseUrl, ...options });
       process.stdout.write(`${formatReport(report, options)}\n`);
     } finally {

@@ -83,7 +83,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  console.log(`machine: ${machine()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `machine: ${machine()}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const self = fileURLToPath(import.meta.url);
   for (const file of files) {
     const results: RunResult[] = [];

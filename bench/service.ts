@@ -28,7 +28,10 @@ async function throughput(rows: number, runs: number, urls: string[]): Promise<v
   try {
     for (const url of urls.length > 0 ? urls : [undefined]) {
       const name = url ? url.split(':')[0] : 'sqlite';
-      const asyncMs: number[] = [], syncMs: number[] = [], workerRss: number[] = [], apiRss: number[] = [];
+      const asyncMs: number[] = [],
+        syncMs: number[] = [],
+        workerRss: number[] = [],
+        apiRss: number[] = [];
       for (let i = 0; i < runs; i++) {
         // async: upload → completed with one worker
         let stack = await startStack({ databaseUrl: url, redisUrl: redis.url, workers: 1 });
@@ -54,10 +57,15 @@ async function throughput(rows: number, runs: number, urls: string[]): Promise<v
         } finally {
           await stack.stop();
         }
-        out(`  ${name} run ${i + 1}: async ${(asyncMs[i] / 1000).toFixed(2)} s (${fmt(rows / (asyncMs[i] / 1000))} rows/s, worker RSS ${workerRss[i].toFixed(0)} MB) · sync ${(syncMs[i] / 1000).toFixed(2)} s (${fmt(rows / (syncMs[i] / 1000))} rows/s, API RSS ${apiRss[i].toFixed(0)} MB)`);
+        out(
+          `  ${name} run ${i + 1}: async ${(asyncMs[i] / 1000).toFixed(2)} s (${fmt(rows / (asyncMs[i] / 1000))} rows/s, worker RSS ${workerRss[i].toFixed(0)} MB) · sync ${(syncMs[i] / 1000).toFixed(2)} s (${fmt(rows / (syncMs[i] / 1000))} rows/s, API RSS ${apiRss[i].toFixed(0)} MB)`,
+        );
       }
-      const a = median(asyncMs), s = median(syncMs);
-      out(`${name}: median of ${runs}: async ${fmt(rows / (a / 1000))} rows/s, sync ${fmt(rows / (s / 1000))} rows/s, async overhead ${(((a - s) / s) * 100).toFixed(1)} %, worker peak RSS ${median(workerRss).toFixed(0)} MB, API peak RSS (sync) ${median(apiRss).toFixed(0)} MB`);
+      const a = median(asyncMs),
+        s = median(syncMs);
+      out(
+        `${name}: median of ${runs}: async ${fmt(rows / (a / 1000))} rows/s, sync ${fmt(rows / (s / 1000))} rows/s, async overhead ${(((a - s) / s) * 100).toFixed(1)} %, worker peak RSS ${median(workerRss).toFixed(0)} MB, API peak RSS (sync) ${median(apiRss).toFixed(0)} MB`,
+      );
     }
   } finally {
     await redis.stop();
@@ -80,13 +88,18 @@ async function workers(files: number, rows: number): Promise<void> {
     }
   };
   try {
-    const one: number[] = [], two: number[] = [];
+    const one: number[] = [],
+      two: number[] = [];
     for (let run = 0; run < 3; run++) {
       one.push(await timeFor(1));
       two.push(await timeFor(2));
-      out(`  run ${run + 1}: 1 worker ${(one[run] / 1000).toFixed(2)} s, 2 workers ${(two[run] / 1000).toFixed(2)} s, speed-up ${(one[run] / two[run]).toFixed(2)}×`);
+      out(
+        `  run ${run + 1}: 1 worker ${(one[run] / 1000).toFixed(2)} s, 2 workers ${(two[run] / 1000).toFixed(2)} s, speed-up ${(one[run] / two[run]).toFixed(2)}×`,
+      );
     }
-    out(`${files} files × ${rows.toLocaleString()} rows (SQLite): median 1 worker ${(median(one) / 1000).toFixed(2)} s, 2 workers ${(median(two) / 1000).toFixed(2)} s, speed-up ${(median(one) / median(two)).toFixed(2)}×`);
+    out(
+      `${files} files × ${rows.toLocaleString()} rows (SQLite): median 1 worker ${(median(one) / 1000).toFixed(2)} s, 2 workers ${(median(two) / 1000).toFixed(2)} s, speed-up ${(median(one) / median(two)).toFixed(2)}×`,
+    );
   } finally {
     await redis.stop();
   }
@@ -102,7 +115,10 @@ async function status(seconds: number, rate: number): Promise<void> {
     // One task that stays processing during the load (a big file), so both paths are exercised.
     const busyFile = await dataFile(1_000_000);
     const busy = String((await uploadFile(stack.baseUrl, busyFile)).body.taskId);
-    for (const [label, id] of [['completed task', done], ['processing task', busy]] as const) {
+    for (const [label, id] of [
+      ['completed task', done],
+      ['processing task', busy],
+    ] as const) {
       const result = await autocannon({
         url: `${stack.baseUrl}/api/data-cleaning/check-status/${id}`,
         // 10 keep-alive connections of 100 req/s each: more connections only add client-side
@@ -111,14 +127,22 @@ async function status(seconds: number, rate: number): Promise<void> {
         overallRate: rate,
         duration: seconds,
       });
-      out(`check-status (${label}) at ${rate} req/s for ${seconds} s: ${fmt(result.requests.total)} requests, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}`);
+      out(
+        `check-status (${label}) at ${rate} req/s for ${seconds} s: ${fmt(result.requests.total)} requests, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}`,
+      );
     }
     // The server's own view (request received → response sent), from its latency histogram.
     const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-    const buckets = [...metrics.matchAll(/dcs_http_request_duration_seconds_bucket\{le="([^"]+)",method="GET",route="\/api\/data-cleaning\/check-status\/:taskId",status="200"\} (\d+)/g)];
+    const buckets = [
+      ...metrics.matchAll(
+        /dcs_http_request_duration_seconds_bucket\{le="([^"]+)",method="GET",route="\/api\/data-cleaning\/check-status\/:taskId",status="200"\} (\d+)/g,
+      ),
+    ];
     const total = Number(buckets.find((b) => b[1] === '+Inf')?.[2] ?? 0);
     const within = (le: string) => Number(buckets.find((b) => b[1] === le)?.[2] ?? 0) / (total || 1);
-    out(`server-side check-status latency over ${fmt(total)} requests: ${(within('0.001') * 100).toFixed(2)} % ≤ 1 ms, ${(within('0.005') * 100).toFixed(2)} % ≤ 5 ms, ${(within('0.01') * 100).toFixed(3)} % ≤ 10 ms`);
+    out(
+      `server-side check-status latency over ${fmt(total)} requests: ${(within('0.001') * 100).toFixed(2)} % ≤ 1 ms, ${(within('0.005') * 100).toFixed(2)} % ≤ 5 ms, ${(within('0.01') * 100).toFixed(3)} % ≤ 10 ms`,
+    );
   } finally {
     await stack.stop();
     await redis.stop();
@@ -138,7 +162,9 @@ async function upload(count: number, rows: number): Promise<void> {
       if (!m) throw new Error(`no Server-Timing after-receive in the upload response: "${timing}"`);
       overhead.push(Number(m[1]));
     }
-    out(`upload overhead beyond receiving the bytes (${count} uploads of ${fileSizeMb(file).toFixed(1)} MB, server-measured): p50 ${percentile(overhead, 50).toFixed(2)} ms, p99 ${percentile(overhead, 99).toFixed(2)} ms, max ${Math.max(...overhead).toFixed(2)} ms`);
+    out(
+      `upload overhead beyond receiving the bytes (${count} uploads of ${fileSizeMb(file).toFixed(1)} MB, server-measured): p50 ${percentile(overhead, 50).toFixed(2)} ms, p99 ${percentile(overhead, 99).toFixed(2)} ms, max ${Math.max(...overhead).toFixed(2)} ms`,
+    );
   } finally {
     await stack.stop();
     await redis.stop();
@@ -155,7 +181,9 @@ async function memory(rows: number): Promise<void> {
     await waitCompleted(stack.baseUrl, String(up.body.taskId), 60 * 60_000, 500);
     const ms = performance.now() - t0;
     stack.workers[0].sampleRss();
-    out(`${rows.toLocaleString()} rows (${fileSizeMb(file).toFixed(0)} MB, SQLite): ${(ms / 1000).toFixed(1)} s, ${fmt(rows / (ms / 1000))} rows/s, worker peak RSS ${(stack.workers[0].peakRssKb / 1024).toFixed(0)} MB, API peak RSS ${(stack.api.peakRssKb / 1024).toFixed(0)} MB`);
+    out(
+      `${rows.toLocaleString()} rows (${fileSizeMb(file).toFixed(0)} MB, SQLite): ${(ms / 1000).toFixed(1)} s, ${fmt(rows / (ms / 1000))} rows/s, worker peak RSS ${(stack.workers[0].peakRssKb / 1024).toFixed(0)} MB, API peak RSS ${(stack.api.peakRssKb / 1024).toFixed(0)} MB`,
+    );
   } finally {
     await stack.stop();
     await redis.stop();

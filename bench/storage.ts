@@ -45,7 +45,18 @@ function generateBatches(): Batch[] {
     const batch: Batch = { clean: [], exceptions: [], reasons: [] };
     for (let i = start; i < Math.min(start + BATCH, TOTAL_ROWS); i++) {
       const rowNumber = i + 2;
-      const values = [`用户${i}`, `138${String(i).padStart(8, '0')}`, '2024-01-15', '江苏省', '南京市', '玄武区', `中山路${i % 500}号`, `customer-${i}@example.com`, `VIP-${i % 7}`, '备注：老客户'];
+      const values = [
+        `用户${i}`,
+        `138${String(i).padStart(8, '0')}`,
+        '2024-01-15',
+        '江苏省',
+        '南京市',
+        '玄武区',
+        `中山路${i % 500}号`,
+        `customer-${i}@example.com`,
+        `VIP-${i % 7}`,
+        '备注：老客户',
+      ];
       if (i % Math.round(1 / EXCEPTION_SHARE) === 0) {
         batch.exceptions.push({
           sheetIndex: 0,
@@ -174,7 +185,15 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
     const exceptionRows = batches.reduce((n, b) => n + b.exceptions.length, 0);
     for (let run = 0; run < RUNS; run++) {
       const jobId = `bench-${run}-${randomBytes(4).toString('hex')}`;
-      await db.createFileRecord({ id: jobId, jobId, originalName: 'bench.csv', size: 1, fileType: 'csv', mimeType: 'text/csv', storageKey: `uploads/${jobId}` });
+      await db.createFileRecord({
+        id: jobId,
+        jobId,
+        originalName: 'bench.csv',
+        size: 1,
+        fileType: 'csv',
+        mimeType: 'text/csv',
+        storageKey: `uploads/${jobId}`,
+      });
       await db.startAttempt(jobId, 'bench');
       const serverBefore = pid === undefined ? undefined : await processCpuSeconds(pid);
       const cpuBefore = process.cpuUsage();
@@ -217,18 +236,32 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
 
 async function main(): Promise<void> {
   const fromArgs = process.argv.slice(2);
-  const fromEnv = process.env.BENCH_DATABASE_URLS?.split(',').map((u) => u.trim()).filter(Boolean) ?? [];
+  const fromEnv =
+    process.env.BENCH_DATABASE_URLS?.split(',')
+      .map((u) => u.trim())
+      .filter(Boolean) ?? [];
   const sqliteDir = await mkdtemp(join(tmpdir(), 'dcs-bench-'));
-  const urls = fromArgs.length > 0 ? fromArgs : fromEnv.length > 0 ? fromEnv : [
-    `sqlite:${join(sqliteDir, 'bench.sqlite')}`,
-    process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
-  ];
+  const urls =
+    fromArgs.length > 0
+      ? fromArgs
+      : fromEnv.length > 0
+        ? fromEnv
+        : [
+            `sqlite:${join(sqliteDir, 'bench.sqlite')}`,
+            process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+            process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+          ];
   const cpu = cpus();
-  console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const batches = generateBatches();
   const sampleBytes = Buffer.byteLength(JSON.stringify(batches[0].clean[1].values));
-  console.log(`rows: ${TOTAL_ROWS.toLocaleString('en-US')} per run (${EXCEPTION_SHARE * 100} % exceptions, ~${sampleBytes} bytes JSON per clean row), batch ${BATCH}, ${RUNS} runs`);
+  console.log(
+    `rows: ${TOTAL_ROWS.toLocaleString('en-US')} per run (${EXCEPTION_SHARE * 100} % exceptions, ~${sampleBytes} bytes JSON per clean row), batch ${BATCH}, ${RUNS} runs`,
+  );
   try {
     for (const url of urls) await benchUrl(url, batches);
   } finally {

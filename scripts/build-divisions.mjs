@@ -58,11 +58,10 @@ function packageVersionOf(dataDir) {
 
 /** Downloads the tarball with the user's npm configuration and extracts the three JSON files. */
 function fetchPackage(version, workDir) {
-  const packOutput = execFileSync(
-    'npm',
-    ['pack', `${PACKAGE_NAME}@${version}`, '--pack-destination', workDir, '--json', '--silent'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const packOutput = execFileSync('npm', ['pack', `${PACKAGE_NAME}@${version}`, '--pack-destination', workDir, '--json', '--silent'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [packed] = JSON.parse(packOutput);
   const tarball = join(workDir, packed.filename);
   execFileSync('tar', ['-xzf', tarball, '-C', workDir, ...SOURCE_FILES.map((file) => `package/dist/${file}`)], {
@@ -154,11 +153,7 @@ function main() {
       console.log(`fetching ${PACKAGE_NAME}@${version} into ${workDir}`);
       dataDir = fetchPackage(version, workDir);
     }
-    const tree = buildTree(
-      readJsonArray(dataDir, 'provinces.json'),
-      readJsonArray(dataDir, 'cities.json'),
-      readJsonArray(dataDir, 'areas.json'),
-    );
+    const tree = buildTree(readJsonArray(dataDir, 'provinces.json'), readJsonArray(dataDir, 'cities.json'), readJsonArray(dataDir, 'areas.json'));
     const source = {
       package: PACKAGE_NAME,
       version,
@@ -168,10 +163,7 @@ function main() {
     JSON.parse(json); // the hand-formatted output must stay valid JSON
     writeFileSync(OUTPUT_PATH, json);
     const cityCount = tree.reduce((sum, province) => sum + province.cities.length, 0);
-    const countyCount = tree.reduce(
-      (sum, province) => sum + province.cities.reduce((citySum, city) => citySum + city.counties.length, 0),
-      0,
-    );
+    const countyCount = tree.reduce((sum, province) => sum + province.cities.reduce((citySum, city) => citySum + city.counties.length, 0), 0);
     console.log(
       `wrote ${OUTPUT_PATH}: ${PACKAGE_NAME}@${version}, ${tree.length} provinces, ${cityCount} cities ` +
         `(source rows, placeholders included), ${countyCount} counties, ${Buffer.byteLength(json)} bytes`,

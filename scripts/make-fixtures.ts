@@ -70,7 +70,13 @@ async function writeXlsxFixtures(): Promise<void> {
   people.getCell('B2').numFmt = '000-0000-0000';
   people.getCell('C2').numFmt = 'yyyy-mm-dd';
   people.addRow(['李四', '138 1234 5678', '1985/3/2', { richText: [{ text: '北京市', font: { bold: true } }, { text: '朝阳区建国路88号' }] }, '富文本地址']);
-  people.addRow(['王五', { formula: '13900000000+12345678', result: 13912345678 }, new Date(Date.UTC(1992, 11, 1, 8, 30)), '广东省深圳市南山区', '公式带缓存值; 日期带时间']);
+  people.addRow([
+    '王五',
+    { formula: '13900000000+12345678', result: 13912345678 },
+    new Date(Date.UTC(1992, 11, 1, 8, 30)),
+    '广东省深圳市南山区',
+    '公式带缓存值; 日期带时间',
+  ]);
   people.getCell('C4').numFmt = 'yyyy-mm-dd hh:mm';
   people.addRow(['合并单元格', null, new Date(Date.UTC(2000, 0, 1)), { text: '官网地址', hyperlink: 'https://example.com' }, { error: '#N/A' }]);
   people.getCell('C5').numFmt = 'yyyy"年"m"月"d"日"';
@@ -98,7 +104,11 @@ function writeXlsFixtures(): void {
   const dir = join(OUT, 'xls');
   mkdirSync(dir, { recursive: true });
   // Dates as serials with a date format: SheetJS's own Date handling depends on the time zone.
-  const serial = (y: number, m: number, d: number): XLSX.CellObject => ({ t: 'n', v: (Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86_400_000, z: 'yyyy-mm-dd' });
+  const serial = (y: number, m: number, d: number): XLSX.CellObject => ({
+    t: 'n',
+    v: (Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86_400_000,
+    z: 'yyyy-mm-dd',
+  });
   const people = XLSX.utils.aoa_to_sheet([
     PEOPLE_HEADERS,
     ['张三', 13812345678, serial(1990, 5, 17), '江苏省南京市玄武区中山路1号', '数字手机号'],

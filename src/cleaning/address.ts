@@ -10,14 +10,7 @@
  * An incomplete winner is checked for a contradicting name right after it, then for a complete
  * address further on that repeats it (noise such as a company name before the address).
  */
-import {
-  findDivisionNames,
-  type CityUnit,
-  type CountyUnit,
-  type NameMatch,
-  type NameReading,
-  type ProvinceUnit,
-} from './divisions.js';
+import { findDivisionNames, type CityUnit, type CountyUnit, type NameMatch, type NameReading, type ProvinceUnit } from './divisions.js';
 import type { AddressParts, CleanResult } from './types.js';
 
 const PROVINCE_LEVEL = 0;
@@ -25,9 +18,7 @@ const CITY_LEVEL = 1;
 const COUNTY_LEVEL = 2;
 
 /** Characters allowed between components and trimmed around the detail. */
-const SEPARATOR_CODES = new Set(
-  Array.from(' \t\r\n\u00a0\u3000,，、:：;；-－—/|', (char) => char.charCodeAt(0)),
-);
+const SEPARATOR_CODES = new Set(Array.from(' \t\r\n\u00a0\u3000,，、:：;；-－—/|', (char) => char.charCodeAt(0)));
 
 /** Placeholder words of the official tables that people copy into addresses (北京市市辖区朝阳区). */
 const FILLER_WORDS = ['自治区直辖县级行政区划', '省直辖县级行政区划', '市辖区'];
@@ -38,8 +29,31 @@ const FILLER_WORDS_BY_FIRST_CODE = groupByFirstCode(FILLER_WORDS);
  * division (南京路, 中山路, 朝阳门, 玄武湖, 天河大道): such a short form cannot end a chain.
  */
 const LANDMARK_SUFFIXES = [
-  '路', '街', '道', '巷', '弄', '胡同', '里', '门', '桥', '湖', '山', '站', '港', '大道', '大街', '大学',
-  '大厦', '大桥', '公园', '广场', '花园', '小区', '中学', '小学', '医院',
+  '路',
+  '街',
+  '道',
+  '巷',
+  '弄',
+  '胡同',
+  '里',
+  '门',
+  '桥',
+  '湖',
+  '山',
+  '站',
+  '港',
+  '大道',
+  '大街',
+  '大学',
+  '大厦',
+  '大桥',
+  '公园',
+  '广场',
+  '花园',
+  '小区',
+  '中学',
+  '小学',
+  '医院',
 ];
 const LANDMARK_SUFFIXES_BY_FIRST_CODE = groupByFirstCode(LANDMARK_SUFFIXES);
 
@@ -284,7 +298,12 @@ function ambiguity(text: string, chains: readonly Chain[]): CleanResult<AddressP
  * or leads to a county, contradicts the chain (江苏省杭州市…, 南京市西湖区…). Short forms that
  * lead nowhere are left alone: in 上海市南京东路 南京 is a street name, not a city.
  */
-function contradiction(text: string, chain: Chain, search: ChainSearch, matchesByStart: readonly (NameMatch[] | undefined)[]): CleanResult<AddressParts> | undefined {
+function contradiction(
+  text: string,
+  chain: Chain,
+  search: ChainSearch,
+  matchesByStart: readonly (NameMatch[] | undefined)[],
+): CleanResult<AddressParts> | undefined {
   const next = matchesByStart[skipGap(text, chain.end)];
   if (!next) return undefined;
   // Longest first, so that the message names 湖南衡阳高新技术产业园区 rather than 湖南.

@@ -22,7 +22,21 @@ interface HeaderRule {
   wordExclude: (word: string) => boolean;
 }
 
-const NOT_DATE_WORDS = new Set(['update', 'candidate', 'validate', 'mandate', 'runtime', 'overtime', 'lifetime', 'uptime', 'downtime', 'daytime', 'anytime', 'realtime', 'onetime']);
+const NOT_DATE_WORDS = new Set([
+  'update',
+  'candidate',
+  'validate',
+  'mandate',
+  'runtime',
+  'overtime',
+  'lifetime',
+  'uptime',
+  'downtime',
+  'daytime',
+  'anytime',
+  'realtime',
+  'onetime',
+]);
 const NOT_ADDRESS_PREFIXES = ['email', 'mail', 'ip', 'mac', 'web', 'url', 'wallet'];
 
 const HEADER_RULES: HeaderRule[] = [

@@ -125,9 +125,7 @@ function fromDayNumber(dayNumber: number): CleanResult<string> {
   const shifted = dayNumber + 719_468; // days since 0000-03-01
   const era = Math.floor(shifted / 146_097);
   const dayOfEra = shifted - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
-  );
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const marchMonth = Math.floor((5 * dayOfYear + 2) / 153); // 0 = March
   const day = dayOfYear - Math.floor((153 * marchMonth + 2) / 5) + 1;
@@ -171,9 +169,7 @@ function fromDigitCount(value: number, digitCount: number, date1904: boolean): C
   if (digitCount === 8 && Number.isInteger(value)) return fromCompactDigits(value);
   if (digitCount === 9 || digitCount === 10) return fromUnixSeconds(Math.floor(value));
   if (digitCount === 12 || digitCount === 13) return fromUnixMillis(Math.floor(value));
-  return invalidDate(
-    `无法识别的日期数字（${digitCount}位）：5位以内为Excel序列号，8位为年月日，9–10位为秒级时间戳，12–13位为毫秒级时间戳`,
-  );
+  return invalidDate(`无法识别的日期数字（${digitCount}位）：5位以内为Excel序列号，8位为年月日，9–10位为秒级时间戳，12–13位为毫秒级时间戳`);
 }
 
 /** Digits in the integer part of a non-negative finite number (1 for 0.x). */
@@ -284,14 +280,7 @@ function parseYearFirst(s: string, yearEnd: number, end: number, separator: numb
   }
   const dayEnd = digitRunEnd(s, monthEnd + 1, end);
   if (dayEnd - monthEnd < 2 || dayEnd - monthEnd > 3) return unrecognized();
-  return finish(
-    s,
-    dayEnd,
-    end,
-    digitsValue(s, yearEnd - 4, yearEnd),
-    digitsValue(s, monthStart, monthEnd),
-    digitsValue(s, monthEnd + 1, dayEnd),
-  );
+  return finish(s, dayEnd, end, digitsValue(s, yearEnd - 4, yearEnd), digitsValue(s, monthStart, monthEnd), digitsValue(s, monthEnd + 1, dayEnd));
 }
 
 /** `2024年1月15日` / `2024 年 1 月 15 号` / `2024年1月15`; i is just after 年. */
@@ -311,13 +300,7 @@ function parseChinese(s: string, year: number, i: number, end: number): CleanRes
 }
 
 /** `01/15/2024`, `1-15-2024`, `15.01.2024`: first part (1–2 digits) is [start, firstEnd). */
-function parseMonthOrDayFirst(
-  s: string,
-  start: number,
-  firstEnd: number,
-  end: number,
-  separator: number,
-): CleanResult<string> {
+function parseMonthOrDayFirst(s: string, start: number, firstEnd: number, end: number, separator: number): CleanResult<string> {
   const secondEnd = digitRunEnd(s, firstEnd + 1, end);
   if (secondEnd - firstEnd < 2 || secondEnd - firstEnd > 3 || codeAt(s, secondEnd, end) !== separator) {
     return unrecognized();
@@ -330,9 +313,7 @@ function parseMonthOrDayFirst(
   const second = digitsValue(s, firstEnd + 1, secondEnd);
   const year = digitsValue(s, secondEnd + 1, yearEnd);
   // Month first (US) unless the first part cannot be a month.
-  return first > 12
-    ? finish(s, yearEnd, end, year, second, first)
-    : finish(s, yearEnd, end, year, first, second);
+  return first > 12 ? finish(s, yearEnd, end, year, second, first) : finish(s, yearEnd, end, year, first, second);
 }
 
 function cleanDateText(s: string, date1904: boolean): CleanResult<string> {
@@ -347,9 +328,7 @@ function cleanDateText(s: string, date1904: boolean): CleanResult<string> {
   const firstLength = firstEnd - start;
   if (firstLength === 0) return unrecognized();
   if (firstEnd === end) {
-    return firstLength > 13
-      ? fromDigitCount(0, firstLength, date1904)
-      : fromDigitCount(digitsValue(s, start, end), firstLength, date1904);
+    return firstLength > 13 ? fromDigitCount(0, firstLength, date1904) : fromDigitCount(digitsValue(s, start, end), firstLength, date1904);
   }
   const separator = codeAt(s, firstEnd, end);
   if (separator === DOT && firstLength <= 5) {

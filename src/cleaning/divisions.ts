@@ -95,10 +95,61 @@ export interface NameMatch {
 /** The 55 recognized ethnic minorities, without the trailing 族 (some official names omit it:
  * 博尔塔拉蒙古自治州, 伊犁哈萨克自治州). Used only to derive the short form of autonomous units. */
 const ETHNIC_GROUPS = new Set([
-  '蒙古', '回', '藏', '维吾尔', '苗', '彝', '壮', '布依', '朝鲜', '满', '侗', '瑶', '白', '土家', '哈尼',
-  '哈萨克', '傣', '黎', '傈僳', '佤', '畲', '高山', '拉祜', '水', '东乡', '纳西', '景颇', '柯尔克孜', '土',
-  '达斡尔', '仫佬', '羌', '布朗', '撒拉', '毛南', '仡佬', '锡伯', '阿昌', '普米', '塔吉克', '怒', '乌孜别克',
-  '俄罗斯', '鄂温克', '德昂', '保安', '裕固', '京', '塔塔尔', '独龙', '鄂伦春', '赫哲', '门巴', '珞巴', '基诺',
+  '蒙古',
+  '回',
+  '藏',
+  '维吾尔',
+  '苗',
+  '彝',
+  '壮',
+  '布依',
+  '朝鲜',
+  '满',
+  '侗',
+  '瑶',
+  '白',
+  '土家',
+  '哈尼',
+  '哈萨克',
+  '傣',
+  '黎',
+  '傈僳',
+  '佤',
+  '畲',
+  '高山',
+  '拉祜',
+  '水',
+  '东乡',
+  '纳西',
+  '景颇',
+  '柯尔克孜',
+  '土',
+  '达斡尔',
+  '仫佬',
+  '羌',
+  '布朗',
+  '撒拉',
+  '毛南',
+  '仡佬',
+  '锡伯',
+  '阿昌',
+  '普米',
+  '塔吉克',
+  '怒',
+  '乌孜别克',
+  '俄罗斯',
+  '鄂温克',
+  '德昂',
+  '保安',
+  '裕固',
+  '京',
+  '塔塔尔',
+  '独龙',
+  '鄂伦春',
+  '赫哲',
+  '门巴',
+  '珞巴',
+  '基诺',
   '各', // 各族 "all nationalities": 龙胜各族自治县
 ]);
 const LONGEST_ETHNIC_GROUP = Math.max(...Array.from(ETHNIC_GROUPS, (group) => group.length));
@@ -226,13 +277,7 @@ function buildUnits(file: DivisionsFile, index: NameIndex): ProvinceUnit[] {
     indexUnit(province, provinceAliasList);
     const provinceForms = writtenForms(province.name, provinceAliasList);
 
-    const addCity = (
-      code: string,
-      name: string,
-      kind: CityKind,
-      cityAliasList: readonly Alias[],
-      sourceCounties: readonly SourceCounty[],
-    ): void => {
+    const addCity = (code: string, name: string, kind: CityKind, cityAliasList: readonly Alias[], sourceCounties: readonly SourceCounty[]): void => {
       const counties: CountyUnit[] = [];
       const city: Mutable<CityUnit> = {
         level: 'city',

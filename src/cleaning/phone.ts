@@ -99,9 +99,7 @@ function checkAfterCountryCode(rest: string, written: string): CleanResult<strin
   if (first === CODE_1 && rest.charCodeAt(1) !== CODE_0) return checkMobile(rest, context);
   const withTrunk = '0' + rest;
   if (withTrunk.length < 10 || withTrunk.length > 12) {
-    return invalidPhone(
-      `${context}固定电话号码位数不正确（区号加号码${rest.length}位，应为9–11位）`,
-    );
+    return invalidPhone(`${context}固定电话号码位数不正确（区号加号码${rest.length}位，应为9–11位）`);
   }
   return { ok: true, value: withTrunk };
 }
@@ -129,9 +127,7 @@ function classifyDigits(digits: string, plus: boolean): CleanResult<string> {
   if (length === 13 && first === CODE_8 && digits.charCodeAt(1) === CODE_6 && digits.charCodeAt(2) === CODE_1) {
     return checkMobile(digits.slice(2), '86后的');
   }
-  return invalidPhone(
-    `电话号码位数不正确（${length}位）：手机号码应为11位，固定电话应为7–8位或含区号10–12位`,
-  );
+  return invalidPhone(`电话号码位数不正确（${length}位）：手机号码应为11位，固定电话应为7–8位或含区号10–12位`);
 }
 
 /**

@@ -15,7 +15,9 @@ export function cellText(value: CellValue): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (Number.isNaN(value.getTime())) return '';
   const date = `${value.getUTCFullYear()}-${pad2(value.getUTCMonth() + 1)}-${pad2(value.getUTCDate())}`;
-  const h = value.getUTCHours(), m = value.getUTCMinutes(), s = value.getUTCSeconds();
+  const h = value.getUTCHours(),
+    m = value.getUTCMinutes(),
+    s = value.getUTCSeconds();
   return h === 0 && m === 0 && s === 0 ? date : `${date} ${pad2(h)}:${pad2(m)}:${pad2(s)}`;
 }
 
@@ -63,12 +65,14 @@ export class RowCleaner {
     let errors: FieldError[] | undefined;
 
     if (cells.length !== n && !(cells.length > n && cells.slice(n).every(isBlank))) {
-      errors = [{
-        field: '',
-        value: '',
-        errorType: 'COLUMN_COUNT_MISMATCH',
-        message: `列数不一致：表头有${n}列，本行有${cells.length}列`,
-      }];
+      errors = [
+        {
+          field: '',
+          value: '',
+          errorType: 'COLUMN_COUNT_MISMATCH',
+          message: `列数不一致：表头有${n}列，本行有${cells.length}列`,
+        },
+      ];
     }
 
     for (let i = 0; i < n; i++) {

@@ -17,9 +17,7 @@ export type FieldErrorType =
   | 'COLUMN_COUNT_MISMATCH';
 
 /** Result of cleaning one value: the normalized value, or why it could not be normalized. */
-export type CleanResult<T = string> =
-  | { ok: true; value: T }
-  | { ok: false; errorType: FieldErrorType; message: string };
+export type CleanResult<T = string> = { ok: true; value: T } | { ok: false; errorType: FieldErrorType; message: string };
 
 export interface AddressParts {
   province: string;

@@ -54,7 +54,7 @@ export async function runClean(
       reportError(err);
       return EXIT_BAD_INPUT;
     }
-    process.stderr.write(`dcs clean: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`dcs clean: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT_INTERNAL;
   }
 }

@@ -18,8 +18,14 @@ program
   .description('run everything on this machine: API + web UI + workers (+ a local redis-server when REDIS_URL is unset)')
   .action(async () => (await import('./start.js')).runStart(fileURLToPath(import.meta.url)));
 
-program.command('api').description('run the HTTP API and web UI').action(async () => (await import('./api.js')).runApi());
-program.command('worker').description('run a worker process that consumes the task queue').action(async () => (await import('./worker.js')).runWorker());
+program
+  .command('api')
+  .description('run the HTTP API and web UI')
+  .action(async () => (await import('./api.js')).runApi());
+program
+  .command('worker')
+  .description('run a worker process that consumes the task queue')
+  .action(async () => (await import('./worker.js')).runWorker());
 
 program
   .command('clean')
@@ -35,6 +41,6 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

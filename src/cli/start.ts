@@ -42,13 +42,31 @@ async function startLocalRedis(dataDir: string, log: (msg: string) => void): Pro
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const port = await freePort(6390);
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
-    '--daemonize', 'no', '--logfile', join(dir, 'redis.log'),
-    // BullMQ requires that keys are never evicted.
-    '--maxmemory-policy', 'noeviction',
-  ], { stdio: 'ignore', detached: true }); // own process group: Ctrl-C must not stop Redis before the workers
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--logfile',
+      join(dir, 'redis.log'),
+      // BullMQ requires that keys are never evicted.
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore', detached: true },
+  ); // own process group: Ctrl-C must not stop Redis before the workers
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   for (let i = 0; i < 100; i++) {
@@ -93,7 +111,11 @@ export async function runStart(entry: string): Promise<void> {
   const children = new Set<ChildProcess>();
   const launch = (role: 'api' | 'worker', index: number) => {
     // A larger young generation cuts garbage-collection time of the row pipeline by about a quarter.
-    const child = fork(entry, [role], { env: { ...env, DCS_WORKER_INDEX: String(index) }, stdio: 'inherit', execArgv: [...process.execArgv, ...WORKER_V8_FLAGS] });
+    const child = fork(entry, [role], {
+      env: { ...env, DCS_WORKER_INDEX: String(index) },
+      stdio: 'inherit',
+      execArgv: [...process.execArgv, ...WORKER_V8_FLAGS],
+    });
     children.add(child);
     const started = Date.now();
     child.on('exit', (code, signal) => {
@@ -112,7 +134,9 @@ export async function runStart(entry: string): Promise<void> {
   api.on('message', (msg: { type?: string; address?: string }) => {
     if (msg?.type === 'listening') {
       const shown = msg.address?.replace('127.0.0.1', 'localhost');
-      process.stdout.write(`\n  数据清洗服务已启动 / Data cleaning service is running\n  UI:      ${shown}/\n  API:     ${shown}/api\n  Workers: ${c.WORKER_COUNT}   Database: ${c.DATABASE_URL.split(':')[0]}   Redis: ${redis ? 'local (AOF)' : 'external'}\n  Press Ctrl-C to stop.\n\n`);
+      process.stdout.write(
+        `\n  数据清洗服务已启动 / Data cleaning service is running\n  UI:      ${shown}/\n  API:     ${shown}/api\n  Workers: ${c.WORKER_COUNT}   Database: ${c.DATABASE_URL.split(':')[0]}   Redis: ${redis ? 'local (AOF)' : 'external'}\n  Press Ctrl-C to stop.\n\n`,
+      );
     }
   });
 
@@ -120,7 +144,8 @@ export async function runStart(entry: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping all processes');
-    const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    const exited = (child: ChildProcess) =>
+      new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
     const workers = [...children].filter((ch) => ch !== api);
     for (const w of workers) w.kill('SIGTERM');
     await Promise.race([Promise.all(workers.map(exited)), sleep(c.SHUTDOWN_GRACE_MS + 10_000)]);

@@ -38,9 +38,15 @@ export const configSchema = z.object({
   PORT: int(0, 65535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Default: an SQLite file in DATA_DIR. */
-  DATABASE_URL: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, 'must start with sqlite:, postgres://, postgresql://, mysql:// or mariadb://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, 'must start with sqlite:, postgres://, postgresql://, mysql:// or mariadb://')
+    .optional(),
   /** Unset: `dcs start` runs a local redis-server under DATA_DIR/redis. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
   /** Comma-separated host:port list; with REDIS_SENTINEL_NAME selects Sentinel mode. */
   REDIS_SENTINELS: optionalString,
   REDIS_SENTINEL_NAME: optionalString,
@@ -50,7 +56,11 @@ export const configSchema = z.object({
   REDIS_PREFIX: z.string().min(1).default('dcs'),
   /** Reconnection: delay doubles from 100 ms up to this bound. */
   REDIS_RECONNECT_MAX_DELAY_MS: ms(100).default(10_000),
-  QUEUE_NAME: z.string().min(1).regex(/^[\w-]+$/, 'letters, digits, _ and - only').default('data-cleaning'),
+  QUEUE_NAME: z
+    .string()
+    .min(1)
+    .regex(/^[\w-]+$/, 'letters, digits, _ and - only')
+    .default('data-cleaning'),
   WORKER_COUNT: int(1, 256).default(Math.max(1, availableParallelism())),
   WORKER_CONCURRENCY: int(1, 64).default(1),
   JOB_TIMEOUT_MS: ms(1000).default(1_800_000),
@@ -138,7 +148,7 @@ const SECRET_KEYS = new Set(['API_TOKEN']);
 /** A rejected value as the message shows it: quoted, shortened, URL passwords masked. */
 function shownValue(key: string, value: unknown): string {
   if (SECRET_KEYS.has(key)) return '';
-  let text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  let text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   text = text.replace(/(\/\/[^/@\s]*?:)[^/@\s]*@/g, '$1***@');
   if (text.length > 80) text = `${text.slice(0, 77)}...`;
   return ` (got ${JSON.stringify(text)})`;

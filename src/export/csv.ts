@@ -55,8 +55,7 @@ export function csvCell(value: string): string {
     const text = looksLikeFormula(value) ? `'${value}` : value;
     const textFirst = text.charCodeAt(0);
     const textLast = text.charCodeAt(text.length - 1);
-    const blankEdge =
-      textFirst === CODE_SPACE || textFirst === CODE_TAB || textLast === CODE_SPACE || textLast === CODE_TAB;
+    const blankEdge = textFirst === CODE_SPACE || textFirst === CODE_TAB || textLast === CODE_SPACE || textLast === CODE_TAB;
     return blankEdge || NEEDS_QUOTES.test(text) ? quoted(text) : text;
   }
   const last = value.charCodeAt(length - 1);

@@ -24,11 +24,7 @@ export {
  *
  * Async because the xlsx writer's library is loaded on first use.
  */
-export async function createTableWriter(
-  format: ExportFormat,
-  out: NodeJS.WritableStream | Writable,
-  sheet: ExportSheet,
-): Promise<TableWriter> {
+export async function createTableWriter(format: ExportFormat, out: NodeJS.WritableStream | Writable, sheet: ExportSheet): Promise<TableWriter> {
   switch (format) {
     case 'csv':
       return new CsvTableWriter(out, sheet);

@@ -118,11 +118,7 @@ function placeValues(row: string[], positions: Int32Array, values: readonly stri
   for (let i = 0; i < n; i++) row[positions[i]] = values[i] ?? '';
 }
 
-function singleSheetMapper(
-  sheet: SheetLayout | undefined,
-  cleanColumns: string[],
-  exceptionColumns: string[],
-): RowMapper {
+function singleSheetMapper(sheet: SheetLayout | undefined, cleanColumns: string[], exceptionColumns: string[]): RowMapper {
   const cleanWidth = cleanColumns.length;
   const headerCount = exceptionColumns.length - 2;
   return {

@@ -123,9 +123,7 @@ async function registerDashboard(app: FastifyInstance, deps: HttpDeps): Promise<
   if (!deps.queue) return;
   if (!isLoopbackHost(host) && !deps.config.current.API_TOKEN) {
     deps.logger.warn({ host }, 'queue dashboard disabled: set API_TOKEN to use it on a non-local address');
-    app.get(basePath, async (_request, reply) =>
-      reply.code(403).send(errorBody(403, 'UNAUTHORIZED', '队列面板仅在设置 API_TOKEN 后对非本机地址开放')),
-    );
+    app.get(basePath, async (_request, reply) => reply.code(403).send(errorBody(403, 'UNAUTHORIZED', '队列面板仅在设置 API_TOKEN 后对非本机地址开放')));
     return;
   }
   const adapter = new FastifyAdapter();

@@ -41,7 +41,8 @@ export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   return reply.code(status).send(errorBody(status, err.code, err.message, err.details));
 }
 
-const DB_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|PROTOCOL_CONNECTION_LOST|Connection terminated|57P0[123]|SQLITE_BUSY|ER_CON_COUNT_ERROR|timeout exceeded when trying to connect/;
+const DB_UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|PROTOCOL_CONNECTION_LOST|Connection terminated|57P0[123]|SQLITE_BUSY|ER_CON_COUNT_ERROR|timeout exceeded when trying to connect/;
 
 /** Maps every error to the common error body (SPEC §4) with a stable errorCode. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -52,12 +53,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const fe = error as FastifyError;
     if (fe.validation) {
-      return reply.code(400).send(errorBody(400, 'INVALID_REQUEST', `请求参数无效：${fe.message}`, fe.validation.map((v) => ({ path: v.instancePath || v.params, message: v.message }))));
+      return reply.code(400).send(
+        errorBody(
+          400,
+          'INVALID_REQUEST',
+          `请求参数无效：${fe.message}`,
+          fe.validation.map((v) => ({ path: v.instancePath || v.params, message: v.message })),
+        ),
+      );
     }
     if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, new AppError('FILE_SIZE_EXCEEDED', '文件超过大小限制'));
     }
-    if (fe.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_PARTS_LIMIT' || fe.code === 'FST_FILES_LIMIT' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+    if (
+      fe.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
+      fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      fe.code === 'FST_PARTS_LIMIT' ||
+      fe.code === 'FST_FILES_LIMIT' ||
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+    ) {
       return reply.code(400).send(errorBody(400, 'INVALID_REQUEST', `请求格式无效：${fe.message}`));
     }
     const code = (error as { code?: unknown }).code;

@@ -98,7 +98,9 @@ export async function taskStatus(record: FileRecord, queue: QueueManager | undef
   if (FINAL_STATUSES.has(record.status)) {
     // A failed, timed-out or cancelled task keeps showing how far it got (while the queue still
     // holds its job); it never claims an ETA.
-    return p ? { ...base, progress: p.progress, processedRows: p.processedRows, totalRows: p.totalRows, totalIsEstimate: p.totalIsEstimate, currentPhase: p.phase } : base;
+    return p
+      ? { ...base, progress: p.progress, processedRows: p.processedRows, totalRows: p.totalRows, totalIsEstimate: p.totalIsEstimate, currentPhase: p.phase }
+      : base;
   }
   if (!p) return { ...base, currentPhase: 'parsing' };
   return {

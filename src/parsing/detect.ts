@@ -10,8 +10,7 @@ import { ZIP_LOCAL_HEADER_MAGIC, closeZipArchive, openZipArchive } from './zip.j
 export const SNIFF_BYTES = 64 * 1024;
 
 export type SniffResult =
-  | { format: 'csv'; size: number; sample: Buffer; encoding: EncodingGuess; wholeFileSampled: boolean }
-  | { format: 'xlsx' | 'xls'; size: number };
+  { format: 'csv'; size: number; sample: Buffer; encoding: EncodingGuess; wholeFileSampled: boolean } | { format: 'xlsx' | 'xls'; size: number };
 
 export interface SniffOptions {
   /** Uploaded file name: only used to word messages (content decides). */

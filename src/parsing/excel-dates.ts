@@ -20,7 +20,9 @@ const MAX_SERIAL = 2_958_465;
  * Built-in number formats that are dates or times. 14–22 and 45–47 are universal; 27–36 and 50–58
  * are the East-Asian locale date formats (e.g. 31 = yyyy"年"m"月"d"日" in Chinese Excel).
  */
-const BUILTIN_DATE_FORMAT_IDS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58]);
+const BUILTIN_DATE_FORMAT_IDS = new Set([
+  14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58,
+]);
 
 export function isDateFormat(numFmtId: number, formatCode: string | undefined): boolean {
   if (formatCode !== undefined) return XLSX.SSF.is_date(formatCode);

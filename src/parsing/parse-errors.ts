@@ -29,11 +29,7 @@ export function columnLimitExceeded(maxColumns: number, columns: number, sheet?:
 
 export function lineTooLong(maxLineLength: number, rowNumber?: number): AppError {
   const where = rowNumber === undefined ? '' : `第 ${rowNumber} 行`;
-  return new AppError(
-    'LINE_TOO_LONG',
-    `${where}单行（或单元格）长度超过上限 ${maxLineLength} 个字符，文件可能不是正常的表格`,
-    { maxLineLength, rowNumber },
-  );
+  return new AppError('LINE_TOO_LONG', `${where}单行（或单元格）长度超过上限 ${maxLineLength} 个字符，文件可能不是正常的表格`, { maxLineLength, rowNumber });
 }
 
 export function zipBomb(reason: string, details?: Record<string, unknown>): AppError {

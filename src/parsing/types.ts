@@ -49,9 +49,7 @@ export interface SheetHeader {
   headers: string[];
 }
 
-export type TableEvent =
-  | { kind: 'sheet'; sheet: SheetHeader }
-  | { kind: 'rows'; rows: RawRow[] };
+export type TableEvent = { kind: 'sheet'; sheet: SheetHeader } | { kind: 'rows'; rows: RawRow[] };
 
 /** What a reader learned about the file (shown in statistics). */
 export interface TableDetails {

@@ -4,10 +4,19 @@ import type { CellValue } from '../cleaning/types.js';
 import { isAppError } from '../errors.js';
 import { fileAccessError } from './detect.js';
 import { excelSerialToDate } from './excel-dates.js';
-import { alreadyIterated, MAX_XLS_FILE_BYTES, columnLimitExceeded, corruptedFile, emptyFile, errnoCode, fileTooLarge, lineTooLong, throwIfAborted } from './parse-errors.js';
+import {
+  alreadyIterated,
+  MAX_XLS_FILE_BYTES,
+  columnLimitExceeded,
+  corruptedFile,
+  emptyFile,
+  errnoCode,
+  fileTooLarge,
+  lineTooLong,
+  throwIfAborted,
+} from './parse-errors.js';
 import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-rows.js';
 import type { OpenOptions, ParseLimits, TableDetails, TableEvent, TableReader } from './types.js';
-
 
 type SheetCell = XLSX.CellObject | undefined;
 
@@ -138,7 +147,10 @@ function cellValue(cell: XLSX.CellObject, date1904: boolean): CellValue {
 
 export async function openXlsReader(path: string, size: number, options: OpenOptions, limits: ParseLimits): Promise<TableReader> {
   if (size > MAX_XLS_FILE_BYTES) {
-    throw fileTooLarge(`.xls 文件大小超过上限 ${Math.round(MAX_XLS_FILE_BYTES / 1024 / 1024)} MB，请另存为 .xlsx 后上传`, { maxXlsBytes: MAX_XLS_FILE_BYTES, size });
+    throw fileTooLarge(`.xls 文件大小超过上限 ${Math.round(MAX_XLS_FILE_BYTES / 1024 / 1024)} MB，请另存为 .xlsx 后上传`, {
+      maxXlsBytes: MAX_XLS_FILE_BYTES,
+      size,
+    });
   }
   let bytes: Buffer;
   try {

@@ -189,7 +189,10 @@ export class XlsxTableReader implements TableReader {
     if (this.finished) return this.dataRows;
     const sheets = this.workbook.sheets;
     if (sheets.every((s) => s.dimensionRows !== undefined)) {
-      return Math.max(this.dataRows, sheets.reduce((sum, s) => sum + (s.dimensionRows ?? 0), 0));
+      return Math.max(
+        this.dataRows,
+        sheets.reduce((sum, s) => sum + (s.dimensionRows ?? 0), 0),
+      );
     }
     if (this.consumedSheetBytes === 0 || this.dataRows === 0) return undefined;
     return Math.max(this.dataRows, Math.round((this.dataRows * this.totalSheetBytes) / this.consumedSheetBytes));

@@ -29,9 +29,7 @@ export async function writeExport(
   const writer = await createTableWriter(format, out, { name: exportSheetName(kind), columns: [...columns] });
   try {
     for await (const batch of batches) {
-      const rows = kind === 'clean'
-        ? batch.map((r) => mapper.clean(r as CleanRecord))
-        : batch.map((r) => mapper.exception(r as ExceptionRecord));
+      const rows = kind === 'clean' ? batch.map((r) => mapper.clean(r as CleanRecord)) : batch.map((r) => mapper.exception(r as ExceptionRecord));
       await writer.writeRows(rows);
     }
     await writer.close();

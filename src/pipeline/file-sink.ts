@@ -95,7 +95,10 @@ export class FileSink implements RecordSink {
     this.direct = {
       mapper,
       clean: await createTableWriter(this.format, createWriteStream(this.partial.clean), { name: exportSheetName('clean'), columns: [...mapper.cleanColumns] }),
-      exceptions: await createTableWriter(this.format, createWriteStream(this.partial.exceptions), { name: exportSheetName('exceptions'), columns: [...mapper.exceptionColumns] }),
+      exceptions: await createTableWriter(this.format, createWriteStream(this.partial.exceptions), {
+        name: exportSheetName('exceptions'),
+        columns: [...mapper.exceptionColumns],
+      }),
     };
   }
 

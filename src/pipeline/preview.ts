@@ -18,7 +18,10 @@ const MAX_SHEETS = 20;
  * anything: lets a user check and override column types before uploading for real. A CSV may be
  * sent truncated (its first few hundred KB); a cut-off last record is simply not shown.
  */
-export async function previewFile(path: string, options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits> } = {}): Promise<FilePreview> {
+export async function previewFile(
+  path: string,
+  options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits> } = {},
+): Promise<FilePreview> {
   // Rows one by one: a reader hands out a batch only when it is full, so a truncated CSV that breaks
   // off inside a quoted field would otherwise lose every row read before the break.
   const reader = await openTable(path, { limits: options.limits, batchSize: 1 });
@@ -27,7 +30,12 @@ export async function previewFile(path: string, options: { columnTypes?: Record<
   const finish = () => {
     if (!current) return;
     const types = detectColumnTypes(current.headers, current.rows, options.columnTypes);
-    sheets.push({ name: current.name, headers: current.headers, detectedTypes: types, sampleRows: current.rows.slice(0, SAMPLE_ROWS_SHOWN).map((r) => r.map(cellText)) });
+    sheets.push({
+      name: current.name,
+      headers: current.headers,
+      detectedTypes: types,
+      sampleRows: current.rows.slice(0, SAMPLE_ROWS_SHOWN).map((r) => r.map(cellText)),
+    });
     current = undefined;
   };
   try {

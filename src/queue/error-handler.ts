@@ -12,31 +12,79 @@ export interface ClassifiedError {
 /** Network, resource and database-availability failures: worth another attempt. */
 const RETRYABLE_CODES = new Set([
   // network
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH',
-  'ENETDOWN', 'EAI_AGAIN', 'ENOTCONN', 'ESOCKETTIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTCONN',
+  'ESOCKETTIMEDOUT',
   // resources
-  'ENOMEM', 'ENOSPC', 'EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN',
+  'ENOMEM',
+  'ENOSPC',
+  'EMFILE',
+  'ENFILE',
+  'EBUSY',
+  'EAGAIN',
   // SQLite
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
   // MySQL / MariaDB
-  'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'ER_CONNECTION_KILLED',
   // PostgreSQL SQLSTATEs: connection exceptions, serialization failure, deadlock, shutdown, too many connections
-  '08000', '08001', '08003', '08004', '08006', '40001', '40P01', '57P01', '57P02', '57P03', '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '40001',
+  '40P01',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
   // product codes for unavailable dependencies
-  'QUEUE_UNAVAILABLE', 'DATABASE_UNAVAILABLE',
+  'QUEUE_UNAVAILABLE',
+  'DATABASE_UNAVAILABLE',
 ]);
 
 /** Problems with the input or the request itself: another attempt would fail the same way. */
 const PERMANENT_APP_CODES = new Set<ErrorCode>([
-  'UNSUPPORTED_FILE_TYPE', 'EMPTY_FILE', 'FILE_SIZE_EXCEEDED', 'CORRUPTED_FILE', 'ROW_LIMIT_EXCEEDED',
-  'COLUMN_LIMIT_EXCEEDED', 'LINE_TOO_LONG', 'ZIP_BOMB_DETECTED', 'INVALID_COLUMN_TYPES', 'INVALID_REQUEST',
-  'JOB_NOT_FOUND', 'FILE_NOT_FOUND', 'INVALID_TASK_ID', 'INVALID_STATE', 'UNAUTHORIZED', 'PROCESSING_TIMEOUT', 'CANCELLED',
+  'UNSUPPORTED_FILE_TYPE',
+  'EMPTY_FILE',
+  'FILE_SIZE_EXCEEDED',
+  'CORRUPTED_FILE',
+  'ROW_LIMIT_EXCEEDED',
+  'COLUMN_LIMIT_EXCEEDED',
+  'LINE_TOO_LONG',
+  'ZIP_BOMB_DETECTED',
+  'INVALID_COLUMN_TYPES',
+  'INVALID_REQUEST',
+  'JOB_NOT_FOUND',
+  'FILE_NOT_FOUND',
+  'INVALID_TASK_ID',
+  'INVALID_STATE',
+  'UNAUTHORIZED',
+  'PROCESSING_TIMEOUT',
+  'CANCELLED',
 ]);
 
 const PERMANENT_SYSTEM_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'ENOTDIR', 'EROFS']);
 
-const RETRYABLE_MESSAGE = /connection (is )?(closed|terminated|lost|refused|reset)|socket hang up|server closed the connection|database is locked|timeout exceeded when trying to connect|read ECONNRESET|Connection terminated unexpectedly/i;
+const RETRYABLE_MESSAGE =
+  /connection (is )?(closed|terminated|lost|refused|reset)|socket hang up|server closed the connection|database is locked|timeout exceeded when trying to connect|read ECONNRESET|Connection terminated unexpectedly/i;
 
 function errorCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;

@@ -141,10 +141,7 @@ export class QueueManager {
   async ping(): Promise<number | undefined> {
     const started = performance.now();
     try {
-      await Promise.race([
-        this.connection.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 1000).unref()),
-      ]);
+      await Promise.race([this.connection.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 1000).unref())]);
       return Math.round((performance.now() - started) * 100) / 100;
     } catch {
       return undefined;

@@ -31,9 +31,7 @@ export class RecoveryManager {
   private running?: Promise<RecoveryReport>;
   private readonly timeouts: TimeoutManager;
 
-  constructor(
-    private readonly deps: { db: Database; queue: QueueManager; config: ConfigStore; logger: Logger; now?: () => number },
-  ) {
+  constructor(private readonly deps: { db: Database; queue: QueueManager; config: ConfigStore; logger: Logger; now?: () => number }) {
     this.timeouts = new TimeoutManager({ timeoutMs: () => deps.config.current.JOB_TIMEOUT_MS, now: deps.now });
   }
 
@@ -104,7 +102,11 @@ export class RecoveryManager {
           continue;
         }
         // No live job (missing, or completed/unknown while the record says otherwise): run it again.
-        if (state) await queue.getJob(record.jobId).then((job) => job?.remove()).catch(() => undefined);
+        if (state)
+          await queue
+            .getJob(record.jobId)
+            .then((job) => job?.remove())
+            .catch(() => undefined);
         if (record.status === 'processing') await db.updateFileRecord(record.jobId, { status: 'pending' });
         await queue.enqueue({ jobId: record.jobId, fileId: record.id });
         await db.updateFileRecord(record.jobId, { enqueuedAt: new Date(now) });

@@ -49,9 +49,7 @@ export class TaskConsumer {
   private closing?: Promise<void>;
   private readonly retiring = new Set<Promise<void>>();
 
-  constructor(
-    private readonly deps: { db: Database; fileStore: FileStore; config: ConfigStore; logger: Logger; events?: TaskConsumerEvents },
-  ) {
+  constructor(private readonly deps: { db: Database; fileStore: FileStore; config: ConfigStore; logger: Logger; events?: TaskConsumerEvents }) {
     this.timeouts = new TimeoutManager({ timeoutMs: () => deps.config.current.JOB_TIMEOUT_MS });
     this.resize(deps.config.current.WORKER_CONCURRENCY);
     deps.config.on('change', ({ changed, next }) => {
@@ -75,19 +73,23 @@ export class TaskConsumer {
   private createWorker(): Worker<TaskData, TaskResult> {
     const config = this.deps.config.current;
     const { logger } = this.deps;
-    const worker: Worker<TaskData, TaskResult> = new Worker<TaskData, TaskResult>(config.QUEUE_NAME, (job, token, signal) => this.hold(worker, job, token, signal), {
-      connection: createRedisConnection(config, 'blocking', logger),
-      prefix: queuePrefix(config),
-      concurrency: 1,
-      lockDuration: config.LOCK_DURATION_MS,
-      stalledInterval: config.STALLED_INTERVAL_MS,
-      // A task whose worker died is taken over by another worker; a file that kills every worker
-      // that touches it stops after this many takeovers instead of looping forever.
-      maxStalledCount: 2,
-      name: `dcs-worker-${process.pid}`,
-      metrics: { maxDataPoints: 60 * 24 },
-      settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.deps.config.current.RETRY_BACKOFF_MS) },
-    });
+    const worker: Worker<TaskData, TaskResult> = new Worker<TaskData, TaskResult>(
+      config.QUEUE_NAME,
+      (job, token, signal) => this.hold(worker, job, token, signal),
+      {
+        connection: createRedisConnection(config, 'blocking', logger),
+        prefix: queuePrefix(config),
+        concurrency: 1,
+        lockDuration: config.LOCK_DURATION_MS,
+        stalledInterval: config.STALLED_INTERVAL_MS,
+        // A task whose worker died is taken over by another worker; a file that kills every worker
+        // that touches it stops after this many takeovers instead of looping forever.
+        maxStalledCount: 2,
+        name: `dcs-worker-${process.pid}`,
+        metrics: { maxDataPoints: 60 * 24 },
+        settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.deps.config.current.RETRY_BACKOFF_MS) },
+      },
+    );
     worker.on('error', (err) => logger.warn({ err: err.message }, 'worker error'));
     worker.on('failed', (job, err) => {
       if (job && err.message.includes('stalled')) logger.error({ jobId: job.id, err: err.message }, 'task failed after repeated worker crashes');
@@ -135,7 +137,12 @@ export class TaskConsumer {
    * Runs one task on behalf of `worker`. While a lowered concurrency still has more tasks in hand
    * than slots (a retiring worker finishing its task), a newly fetched task goes back to the queue.
    */
-  private async hold(worker: Worker<TaskData, TaskResult>, job: Job<TaskData, TaskResult>, token: string | undefined, signal?: AbortSignal): Promise<TaskResult> {
+  private async hold(
+    worker: Worker<TaskData, TaskResult>,
+    job: Job<TaskData, TaskResult>,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<TaskResult> {
     if (this.held >= this.workers.length || this.closing) {
       await job.moveToWait(token);
       throw new WaitingError();
@@ -175,7 +182,13 @@ export class TaskConsumer {
       log.info({ status: record.status }, 'task already in a final state, skipping');
       const outcome = record.status === 'completed' ? 'already-done' : 'cancelled';
       finished(outcome);
-      return { outcome, totalRows: record.totalRows, cleanedRows: record.cleanedRows, exceptionRows: record.exceptionRows, processingTimeMs: record.processingTimeMs ?? 0 };
+      return {
+        outcome,
+        totalRows: record.totalRows,
+        cleanedRows: record.cleanedRows,
+        exceptionRows: record.exceptionRows,
+        processingTimeMs: record.processingTimeMs ?? 0,
+      };
     }
 
     const attemptToken = token ?? `${job.id}:${job.attemptsMade}:${started}`;
@@ -197,7 +210,13 @@ export class TaskConsumer {
         jobId,
         token: attemptToken,
         batchSize: config.BATCH_SIZE,
-        limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxLineLength: config.MAX_LINE_LENGTH, maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES, maxCompressionRatio: config.MAX_COMPRESSION_RATIO },
+        limits: {
+          maxRows: config.MAX_ROWS,
+          maxColumns: config.MAX_COLUMNS,
+          maxLineLength: config.MAX_LINE_LENGTH,
+          maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES,
+          maxCompressionRatio: config.MAX_COMPRESSION_RATIO,
+        },
         signal: controller.signal,
         onProgress: (p) => tracker.update(p),
         isTransient: (err) => classifyError(err).kind === 'retryable',
@@ -209,7 +228,13 @@ export class TaskConsumer {
       await tracker.settled();
       log.info({ totalRows: stats.totalRows, ms: stats.processingTimeMs }, 'task completed');
       finished('completed');
-      return { outcome: 'completed', totalRows: stats.totalRows, cleanedRows: stats.cleanedRows, exceptionRows: stats.exceptionRows, processingTimeMs: stats.processingTimeMs };
+      return {
+        outcome: 'completed',
+        totalRows: stats.totalRows,
+        cleanedRows: stats.cleanedRows,
+        exceptionRows: stats.exceptionRows,
+        processingTimeMs: stats.processingTimeMs,
+      };
     } catch (err) {
       await tracker.settled();
       const reason = err instanceof ProcessAbortedError ? err.reason : err;
@@ -247,7 +272,9 @@ export class TaskConsumer {
     }
     if (reason instanceof TaskTimeoutError) {
       log.warn({ timeoutMs: reason.timeoutMs }, 'task timed out');
-      await db.endAttempt(jobId, token, 'timeout', reason.code, reason.message).catch((e: unknown) => log.error({ err: String(e) }, 'could not record timeout'));
+      await db
+        .endAttempt(jobId, token, 'timeout', reason.code, reason.message)
+        .catch((e: unknown) => log.error({ err: String(e) }, 'could not record timeout'));
       finished('timeout');
       throw new UnrecoverableError(reason.message);
     }
@@ -256,12 +283,20 @@ export class TaskConsumer {
     const attemptsMade = job.attemptsMade + 1;
     if (shouldRetry(classified, attemptsMade, this.deps.config.current.MAX_RETRIES)) {
       log.warn({ code: classified.code, err: classified.message, attemptsMade }, 'retryable error, task will be retried');
-      await this.releaseAttempt(jobId, token, { errorCode: classified.code, errorMessage: `第${attemptsMade}次处理失败，将自动重试：${classified.message}` }, log);
+      await this.releaseAttempt(
+        jobId,
+        token,
+        { errorCode: classified.code, errorMessage: `第${attemptsMade}次处理失败，将自动重试：${classified.message}` },
+        log,
+      );
       finished('retrying');
       throw reason instanceof Error ? reason : new Error(classified.message);
     }
     const details = isAppError(reason) ? reason.details : undefined;
-    log.error({ code: classified.code, err: classified.message, kind: classified.kind, attemptsMade, details, ...this.operatorHint(classified.code, details) }, 'task failed');
+    log.error(
+      { code: classified.code, err: classified.message, kind: classified.kind, attemptsMade, details, ...this.operatorHint(classified.code, details) },
+      'task failed',
+    );
     try {
       await db.endAttempt(jobId, token, 'failed', classified.code, classified.message);
     } catch (e) {
@@ -275,7 +310,9 @@ export class TaskConsumer {
       // A record another worker is processing is left alone.
       const current = await db.getFileRecordByJobId(jobId).catch(() => undefined);
       if (current?.status === 'pending') {
-        await db.endAttempt(jobId, null, 'failed', classified.code, classified.message).catch((err: unknown) => log.error({ err: String(err) }, 'could not record failure; the recovery manager will'));
+        await db
+          .endAttempt(jobId, null, 'failed', classified.code, classified.message)
+          .catch((err: unknown) => log.error({ err: String(err) }, 'could not record failure; the recovery manager will'));
       }
     }
     finished('failed');

@@ -80,7 +80,9 @@ export function parseColumnTypes(raw: unknown): Record<string, ColumnType> | und
 
 /** A display name safe to store and show: no path, no control characters, bounded length. */
 export function displayName(filename: string): string {
-  const name = basename(filename.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const name = basename(filename.replace(/\\/g, '/'))
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
   return (name || 'upload').slice(0, 255);
 }
 
@@ -143,7 +145,10 @@ export class TaskProducer {
     try {
       await callQueue(queue, () => queue.enqueue({ jobId: record.jobId, fileId: record.id }));
     } catch (err) {
-      logger.warn({ jobId: record.jobId, err: err instanceof Error ? err.message : String(err) }, 'queue unavailable at upload; the task will be enqueued by recovery');
+      logger.warn(
+        { jobId: record.jobId, err: err instanceof Error ? err.message : String(err) },
+        'queue unavailable at upload; the task will be enqueued by recovery',
+      );
       return false;
     }
     await db.updateFileRecord(record.jobId, { enqueuedAt: new Date() }).catch(() => undefined);

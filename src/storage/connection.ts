@@ -13,9 +13,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 
 /** How a `DATABASE_URL` is reached. */
 export type DatabaseTarget =
-  | { dialect: 'sqlite'; /** File path, or ':memory:'. */ file: string }
-  | { dialect: 'postgres'; url: string }
-  | { dialect: 'mysql'; url: string };
+  { dialect: 'sqlite'; /** File path, or ':memory:'. */ file: string } | { dialect: 'postgres'; url: string } | { dialect: 'mysql'; url: string };
 
 /**
  * Reads a `DATABASE_URL`: `sqlite:<path>` (`sqlite::memory:`, `sqlite:./data/db.sqlite`,

@@ -29,15 +29,7 @@ import {
   type StoredException,
   type UnsuccessfulStatus,
 } from './model.js';
-import {
-  copyPostgresRows,
-  SqliteRowWriter,
-  storableText,
-  writeMysqlRows,
-  writePostgresRows,
-  type EncodedBatch,
-  type WrittenCounts,
-} from './row-writers.js';
+import { copyPostgresRows, SqliteRowWriter, storableText, writeMysqlRows, writePostgresRows, type EncodedBatch, type WrittenCounts } from './row-writers.js';
 import type { FileRecordsTable, StorageSchema } from './schema.js';
 import { assertTransition } from './status.js';
 
@@ -229,7 +221,8 @@ export class Database {
       applicationName: options.applicationName ?? 'data-cleaning-service',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
-      onIdleConnectionLost: (err) => this.#logger?.warn({ dialect: this.dialect, code: err.code, err: err.message }, 'database: pooled connection lost; the pool reconnects'),
+      onIdleConnectionLost: (err) =>
+        this.#logger?.warn({ dialect: this.dialect, code: err.code, err: err.message }, 'database: pooled connection lost; the pool reconnects'),
     });
     this.#kysely = this.#connection.kysely;
     this.#sqliteLock = this.#connection.dialect === 'sqlite' ? sqliteWriteLock(this.#connection.file) : undefined;
@@ -250,7 +243,10 @@ export class Database {
         return applied;
       } catch (err) {
         if (attempt >= 5) throw err;
-        this.#logger?.warn({ dialect: this.dialect, attempt, err: err instanceof Error ? err.message : String(err) }, 'database: migration attempt failed, retrying');
+        this.#logger?.warn(
+          { dialect: this.dialect, attempt, err: err instanceof Error ? err.message : String(err) },
+          'database: migration attempt failed, retrying',
+        );
         await sleep(50 * attempt + Math.random() * 100);
       }
     }
@@ -410,7 +406,10 @@ export class Database {
    */
   async findRecordsByStatus(statuses: readonly JobStatus[], options: FindByStatusOptions): Promise<FileRecord[]> {
     if (statuses.length === 0) return [];
-    let query = this.#kysely.selectFrom('file_records').selectAll().where('status', 'in', [...statuses]);
+    let query = this.#kysely
+      .selectFrom('file_records')
+      .selectAll()
+      .where('status', 'in', [...statuses]);
     if (options.updatedBefore !== undefined) query = query.where('updated_at', '<', this.#time(options.updatedBefore));
     if (options.enqueued === true) query = query.where('enqueued_at', 'is not', null);
     if (options.enqueued === false) query = query.where('enqueued_at', 'is', null);
@@ -645,13 +644,7 @@ export class Database {
    * repeating the same call is a no-op). With `null` (timeout manager, recovery, cancel) the
    * status change is validated instead (AppError INVALID_STATE; JOB_NOT_FOUND).
    */
-  async endAttempt(
-    jobId: string,
-    token: string | null,
-    status: UnsuccessfulStatus,
-    errorCode: string | null,
-    errorMessage: string | null,
-  ): Promise<void> {
+  async endAttempt(jobId: string, token: string | null, status: UnsuccessfulStatus, errorCode: string | null, errorMessage: string | null): Promise<void> {
     const now = this.#now();
     await this.#write(async (db) => {
       const current = await this.#lockRecord(db, jobId);
@@ -800,7 +793,13 @@ export class Database {
             .executeTakeFirst(),
         );
         if (Number(result.numDeletedRows) > 0) {
-          removed.push({ jobId: row.job_id, fileId: row.id, storageKey: row.storage_key, cleanFilePath: row.clean_file_path, exceptionFilePath: row.exception_file_path });
+          removed.push({
+            jobId: row.job_id,
+            fileId: row.id,
+            storageKey: row.storage_key,
+            cleanFilePath: row.clean_file_path,
+            exceptionFilePath: row.exception_file_path,
+          });
         }
       }
     }

@@ -106,12 +106,7 @@ function initialSchema(dialect: DialectName): Migration {
         .addColumn('data', t.text, (c) => c.notNull())
         .modifyEnd(tableOptions(dialect))
         .execute();
-      await db.schema
-        .createIndex('clean_data_job_row_uq')
-        .unique()
-        .on('clean_data')
-        .columns(['job_id', 'sheet_index', 'row_number'])
-        .execute();
+      await db.schema.createIndex('clean_data_job_row_uq').unique().on('clean_data').columns(['job_id', 'sheet_index', 'row_number']).execute();
 
       await db.schema
         .createTable('error_logs')
@@ -125,12 +120,7 @@ function initialSchema(dialect: DialectName): Migration {
         .addColumn('message', t.text, (c) => c.notNull())
         .modifyEnd(tableOptions(dialect))
         .execute();
-      await db.schema
-        .createIndex('error_logs_job_row_uq')
-        .unique()
-        .on('error_logs')
-        .columns(['job_id', 'sheet_index', 'row_number'])
-        .execute();
+      await db.schema.createIndex('error_logs_job_row_uq').unique().on('error_logs').columns(['job_id', 'sheet_index', 'row_number']).execute();
     },
     async down(db: AnyKysely) {
       await db.schema.dropTable('error_logs').execute();

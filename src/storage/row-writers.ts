@@ -63,7 +63,10 @@ export class SqliteRowWriter {
       group: sqlite.prepare(`${head} ${Array<string>(SQLITE_ROWS_PER_STATEMENT).fill(placeholders).join(',')} on conflict do nothing`),
     });
     this.clean = prepare('insert into clean_data (job_id, attempt_token, sheet_index, "row_number", data) values', '(?, ?, ?, ?, ?)');
-    this.exceptions = prepare('insert into error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) values', '(?, ?, ?, ?, ?, ?, ?)');
+    this.exceptions = prepare(
+      'insert into error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) values',
+      '(?, ?, ?, ?, ?, ?, ?)',
+    );
   }
 
   /** Inserts the batch; the caller has opened the (immediate) transaction. */
@@ -265,7 +268,12 @@ async function insertMysqlChunks(
     }
     const params: MysqlValue[] = [];
     for (let i = start; i < end; i++) params.push(...rows[i]);
-    const statement = head + Array<string>(end - start).fill(placeholders).join(',') + tail;
+    const statement =
+      head +
+      Array<string>(end - start)
+        .fill(placeholders)
+        .join(',') +
+      tail;
     const [result] = await connection.execute<ResultSetHeader>(statement, params);
     stored += result.affectedRows;
     start = end;

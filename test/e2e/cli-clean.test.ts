@@ -10,16 +10,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLI,
-  EXPECTED_DIR,
-  formatsOf,
-  GOLDEN_CASES,
-  goldenFilesOf,
-  ROOT,
-  runCli,
-  stableStatistics,
-} from '../support/golden-cases.js';
+import { CLI, EXPECTED_DIR, formatsOf, GOLDEN_CASES, goldenFilesOf, ROOT, runCli, stableStatistics } from '../support/golden-cases.js';
 import { makeTempDir } from '../support/pipeline-files.js';
 
 let tmp: { dir: string; remove: () => Promise<void> };
@@ -116,7 +107,11 @@ describe('the expected files follow the R11 export rules', () => {
         expect(row.at(-1)).not.toMatch(/(^|；): /); // no reason with an empty field name
       }
       // Each listed failure is counted once in errorsByType.
-      const reasons = exceptionRows.map((r) => r.at(-1) ?? '').join('；').split('；').filter((r) => r !== '');
+      const reasons = exceptionRows
+        .map((r) => r.at(-1) ?? '')
+        .join('；')
+        .split('；')
+        .filter((r) => r !== '');
       expect(reasons).toHaveLength(Object.values(stats.errorsByType).reduce((a, b) => a + b, 0));
 
       // Phones in clean data are digits only; dates are YYYY-MM-DD.
@@ -141,7 +136,12 @@ describe('dcs clean: options', () => {
     const input = join(ROOT, 'test/fixtures/parsing/csv/utf8.csv');
     const run = await runCli(['clean', input, '--out', out, '--format', 'csv', '--column-types', '{"手机号":"text","出生日期":"text"}']);
     expect(run.code, run.stderr).toBe(0);
-    expect(stableStatistics(run.stdout)).toMatchObject({ totalRows: 5, cleanedRows: 5, exceptionRows: 0, sheets: [{ types: ['text', 'text', 'text', 'address', 'text'] }] });
+    expect(stableStatistics(run.stdout)).toMatchObject({
+      totalRows: 5,
+      cleanedRows: 5,
+      exceptionRows: 0,
+      sheets: [{ types: ['text', 'text', 'text', 'address', 'text'] }],
+    });
     const clean = parseCsv(await readFile(join(out, 'clean_data.csv'), 'utf8'));
     expect(clean[4]).toEqual(['赵六', '12345', 'abc', '浙江省', '杭州市', '西湖区', '文三路', '手机和日期无效']);
   });
@@ -163,8 +163,18 @@ describe('dcs clean: bad input exits with 3, prints a JSON error and leaves no f
     ['a header-only CSV', async () => join(ROOT, 'test/fixtures/parsing/csv/header-only.csv'), 'EMPTY_FILE', ['csv', 'xlsx']],
     ['blank lines only', async () => join(ROOT, 'test/fixtures/parsing/csv/blank-lines-only.csv'), 'EMPTY_FILE', ['csv']],
     ['a header-only workbook', async () => writeInput('header-only.xlsx', await headerOnlyWorkbook()), 'EMPTY_FILE', ['csv', 'xlsx']],
-    ['a PNG image', async () => writeInput('picture.csv', Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex')), 'UNSUPPORTED_FILE_TYPE', ['xlsx']],
-    ['a truncated xlsx (corrupted zip)', async () => writeInput('broken.xlsx', (await readFile(join(ROOT, 'test/fixtures/parsing/xlsx/workbook.xlsx'))).subarray(0, 3000)), 'CORRUPTED_FILE', ['csv']],
+    [
+      'a PNG image',
+      async () => writeInput('picture.csv', Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex')),
+      'UNSUPPORTED_FILE_TYPE',
+      ['xlsx'],
+    ],
+    [
+      'a truncated xlsx (corrupted zip)',
+      async () => writeInput('broken.xlsx', (await readFile(join(ROOT, 'test/fixtures/parsing/xlsx/workbook.xlsx'))).subarray(0, 3000)),
+      'CORRUPTED_FILE',
+      ['csv'],
+    ],
     ['a missing file', async () => join(tmp.dir, 'does-not-exist.csv'), 'FILE_NOT_FOUND', ['csv']],
   ];
 

@@ -10,7 +10,17 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER, generateRows } from '../../bench/generate-data.js';
-import { auditAccessibility, installPageHelpers, launchChromium, markedColumns, readDefinitions, saveScreenshot, tableCells, watchPage, type PageProblems } from '../support/browser.js';
+import {
+  auditAccessibility,
+  installPageHelpers,
+  launchChromium,
+  markedColumns,
+  readDefinitions,
+  saveScreenshot,
+  tableCells,
+  watchPage,
+  type PageProblems,
+} from '../support/browser.js';
 import { RedisServer } from '../support/redis-server.js';
 import { getJson, stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
 import { KNOWN_DIRTY, parseCount, writeCustomerCsv, writeUnclosedQuoteCsv } from '../support/ui-fixtures.js';
@@ -126,10 +136,14 @@ describe('files, detail and operations pages in chromium against api + worker + 
     expect(await fileNamesShown()).toEqual(serverOrder);
   });
 
-  it('shows a file\'s detail: the server\'s statistics, clean rows, and exceptions with the failing fields highlighted', async () => {
+  it("shows a file's detail: the server's statistics, clean rows, and exceptions with the failing fields highlighted", async () => {
     const { taskId, fileId } = uploaded.customers;
     const detail = (await getJson<FileDetailBody>(`${api.baseUrl}/api/data-cleaning/files/${fileId}`)).body;
-    const clean = (await getJson<DataPage<{ rowNumber: number; values: Record<string, string | null> }>>(`${api.baseUrl}/api/data-cleaning/data/clean/${taskId}?page=1&pageSize=50`)).body;
+    const clean = (
+      await getJson<DataPage<{ rowNumber: number; values: Record<string, string | null> }>>(
+        `${api.baseUrl}/api/data-cleaning/data/clean/${taskId}?page=1&pageSize=50`,
+      )
+    ).body;
     const exceptions = (await getJson<DataPage<ExceptionRow>>(`${api.baseUrl}/api/data-cleaning/data/exceptions/${taskId}?page=1&pageSize=50`)).body;
 
     await page.goto(`${api.baseUrl}/#/files`);
@@ -155,7 +169,10 @@ describe('files, detail and operations pages in chromium against api + worker + 
     // Exceptions: every failing field of every row is marked, and only those.
     await page.getByRole('tab', { name: '异常数据' }).click();
     const exceptionTable = page.getByRole('tabpanel').locator('table');
-    await exceptionTable.locator('tbody tr').nth(exceptions.data.length - 1).waitFor();
+    await exceptionTable
+      .locator('tbody tr')
+      .nth(exceptions.data.length - 1)
+      .waitFor();
     const header = await exceptionTable.locator('thead th').allTextContents();
     expect(header).toEqual(['行号', '异常原因', ...exceptions.columns]);
     const marked = await markedColumns(exceptionTable);
@@ -175,7 +192,7 @@ describe('files, detail and operations pages in chromium against api + worker + 
     expect(await auditAccessibility(page)).toEqual([]);
   });
 
-  it('shows a failed file\'s reason on its detail page', async () => {
+  it("shows a failed file's reason on its detail page", async () => {
     await page.goto(`${api.baseUrl}/#/files/${uploaded.failing.fileId}`);
     await page.getByRole('heading', { level: 2, name: NAMES.failing }).waitFor();
     await expect(page.locator('.error-friendly').textContent()).resolves.toBe('文件已损坏，无法读取。请在 Excel 中打开并重新保存后再试。');

@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsv } from '../../bench/generate-data.js';
-import { auditAccessibility, focusedElement, installPageHelpers, launchChromium, readDefinitions, saveScreenshot, watchPage, type PageProblems } from '../support/browser.js';
+import {
+  auditAccessibility,
+  focusedElement,
+  installPageHelpers,
+  launchChromium,
+  readDefinitions,
+  saveScreenshot,
+  watchPage,
+  type PageProblems,
+} from '../support/browser.js';
 import { RedisServer } from '../support/redis-server.js';
 import { getJson, stackEnv, startApi, startWorker, waitForTask, type ApiProcess, type ServiceProcess, type TaskView } from '../support/stack.js';
 import {
@@ -123,7 +132,7 @@ describe('upload page in chromium against api + worker + redis + sqlite', () => 
     await page.keyboard.press('Shift+Tab');
   });
 
-  it('uploads a CSV: the bar reaches 100 %, the statistics are the server\'s, all four downloads hold the right rows', async () => {
+  it("uploads a CSV: the bar reaches 100 %, the statistics are the server's, all four downloads hold the right rows", async () => {
     const accepted = await chooseFile(files.customers);
     expect(accepted).not.toBeNull();
     const taskId = accepted!.taskId;

@@ -110,7 +110,11 @@ describe('hostile corpus over HTTP (api + worker processes)', () => {
         expect(storedName).toMatch(/^[^/\\\u0000-\u001f\u007f]{1,255}$/);
         expect(storedName.endsWith(basename(filename).slice(-8))).toBe(true);
       } else {
-        expect(body, `${hostile.name}: refusals use the common error body`).toMatchObject({ statusCode: status, errorCode: expect.any(String), message: expect.any(String) });
+        expect(body, `${hostile.name}: refusals use the common error body`).toMatchObject({
+          statusCode: status,
+          errorCode: expect.any(String),
+          message: expect.any(String),
+        });
         expect(status, `${hostile.name}: a refusal is a client error`).toBeLessThan(500);
         outcome = `refused:${String(body.errorCode)}`;
       }
@@ -130,7 +134,10 @@ describe('hostile corpus over HTTP (api + worker processes)', () => {
 
     // No leaked files: DATA_DIR holds exactly the accepted uploads; the private TMPDIR is empty.
     const db = new BetterSqlite3(databaseFile, { readonly: true });
-    const storageKeys = db.prepare<[], { storage_key: string }>('select storage_key from file_records').all().map((r) => r.storage_key);
+    const storageKeys = db
+      .prepare<[], { storage_key: string }>('select storage_key from file_records')
+      .all()
+      .map((r) => r.storage_key);
     db.close();
     expect(storageKeys).toHaveLength(acceptedTasks.length);
     expect(listFiles(dataDir)).toEqual([...storageKeys].sort());

@@ -99,6 +99,8 @@ describe('a CPU-bound task keeps its BullMQ lock (LOCK_DURATION_MS=5000)', () =>
     if (process.env.SHOW_LOGS) console.info(frozen.logs.slice(-15).join('\n'));
     const rows = await storedRows(scratch.url, body.taskId);
     expect(rows).toEqual({ clean: done.statistics?.cleanedRows, exceptions: done.statistics?.exceptionRows, distinctRows: ROWS });
-    console.info(`[lock-hazard control] frozen worker lost the job (stalled event seen), the other completed it in attempt 2; the stale attempt's writes were refused; rows exact`);
+    console.info(
+      `[lock-hazard control] frozen worker lost the job (stalled event seen), the other completed it in attempt 2; the stale attempt's writes were refused; rows exact`,
+    );
   }, 300_000);
 });

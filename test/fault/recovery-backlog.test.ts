@@ -26,7 +26,14 @@ describe('recovery with a large healthy backlog', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const env = { DATA_DIR: dir.path, DATABASE_URL: `sqlite:${join(dir.path, 'db.sqlite')}`, REDIS_URL: redis.url, REDIS_PREFIX: 'backlog', RECOVERY_GRACE_MS: '0', LOG_LEVEL: 'silent' };
+    const env = {
+      DATA_DIR: dir.path,
+      DATABASE_URL: `sqlite:${join(dir.path, 'db.sqlite')}`,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'backlog',
+      RECOVERY_GRACE_MS: '0',
+      LOG_LEVEL: 'silent',
+    };
     const config = new ConfigStore(loadConfig(env), env);
     const logger = createLogger({ level: 'silent' });
     db = createDatabase(config.current.DATABASE_URL);

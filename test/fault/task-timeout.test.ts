@@ -83,6 +83,8 @@ describe.each(['sqlite', 'postgres'] as const)('task over the time limit (%s)', 
     expect(metrics).toMatch(/dcs_tasks_finished_total\{outcome="completed"\} 1\b/);
     // Not retried: the worker started the timed-out task exactly once.
     expect(logLines(worker.logs, new RegExp(`"jobId":"${big.body.taskId}".*task started`))).toHaveLength(1);
-    console.info(`[timeout ${kind}] limit ${TIMEOUT_MS} ms: task ended timeout after ${elapsed} ms (startedAt → completedAt); ≥ ${partial.clean + partial.exceptions} partial rows had been stored, 0 left; next task completed`);
+    console.info(
+      `[timeout ${kind}] limit ${TIMEOUT_MS} ms: task ended timeout after ${elapsed} ms (startedAt → completedAt); ≥ ${partial.clean + partial.exceptions} partial rows had been stored, 0 left; next task completed`,
+    );
   }, 120_000);
 });

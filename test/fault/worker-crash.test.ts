@@ -59,6 +59,8 @@ describe.each(['postgres', 'sqlite'] as const)('kill -9 of a worker mid-task (%s
     expect(rows.clean).toBe(done.statistics?.cleanedRows);
     expect(rows.exceptions).toBe(done.statistics?.exceptionRows);
     expect(rows.distinctRows).toBe(ROWS);
-    console.info(`[worker-crash ${kind}] killed at ${running.progress} %, completed ${takeoverMs} ms later, attempts ${done.attempts}, rows ${rows.clean}+${rows.exceptions}`);
+    console.info(
+      `[worker-crash ${kind}] killed at ${running.progress} %, completed ${takeoverMs} ms later, attempts ${done.attempts}, rows ${rows.clean}+${rows.exceptions}`,
+    );
   }, 300_000);
 });

@@ -87,6 +87,8 @@ describe('SIGTERM of a worker mid-task', () => {
     expect(done.attempts).toBe(2);
     expect(await waitForLogLines(second.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(1);
     await expectExactRows(body.taskId, done);
-    console.info(`[sigterm short grace] signalled at ${running.progress} %, worker exited after ${exitMs} ms, task completed by another worker in attempt ${done.attempts}`);
+    console.info(
+      `[sigterm short grace] signalled at ${running.progress} %, worker exited after ${exitMs} ms, task completed by another worker in attempt ${done.attempts}`,
+    );
   }, 240_000);
 });

@@ -14,7 +14,11 @@ import { startHarness, waitFor, type Harness } from '../support/queue-harness.js
 import { getJson, ROOT, upload } from '../support/stack.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/parsing');
-const files = (['csv', 'xlsx', 'xls'] as const).flatMap((kind) => readdirSync(join(FIXTURES, kind)).sort().map((name) => join(FIXTURES, kind, name)));
+const files = (['csv', 'xlsx', 'xls'] as const).flatMap((kind) =>
+  readdirSync(join(FIXTURES, kind))
+    .sort()
+    .map((name) => join(FIXTURES, kind, name)),
+);
 
 interface Page<T> {
   columns: string[];
@@ -95,10 +99,14 @@ describe('R10: the asynchronous path gives exactly the synchronous results', () 
     }
     expect(Object.keys(async.body).sort()).toEqual(['fileId', 'jobId', 'message', 'status', 'taskId']);
     const taskId = async.body.taskId as string;
-    const record = await waitFor(async () => {
-      const r = await h.db.getFileRecordByJobId(taskId);
-      return r && ['completed', 'failed', 'timeout', 'cancelled'].includes(r.status) ? r : undefined;
-    }, `task ${taskId} to end`, 30_000);
+    const record = await waitFor(
+      async () => {
+        const r = await h.db.getFileRecordByJobId(taskId);
+        return r && ['completed', 'failed', 'timeout', 'cancelled'].includes(r.status) ? r : undefined;
+      },
+      `task ${taskId} to end`,
+      30_000,
+    );
 
     if (sync.status !== 200) {
       // A file the service cannot process: the same error either way.
@@ -127,7 +135,9 @@ describe('R10: the asynchronous path gives exactly the synchronous results', () 
     expect([record.totalRows, record.cleanedRows, record.exceptionRows]).toEqual([syncRecord!.totalRows, syncRecord!.cleanedRows, syncRecord!.exceptionRows]);
 
     // File detail keeps its shape for both.
-    const [syncDetail, asyncDetail] = await Promise.all([syncRecord!.id, record.id].map((id) => getJson<Record<string, unknown>>(`${h.baseUrl}/api/data-cleaning/files/${id}`)));
+    const [syncDetail, asyncDetail] = await Promise.all(
+      [syncRecord!.id, record.id].map((id) => getJson<Record<string, unknown>>(`${h.baseUrl}/api/data-cleaning/files/${id}`)),
+    );
     expect(Object.keys(asyncDetail.body).sort()).toEqual(Object.keys(syncDetail.body).sort());
 
     // Rows and both export files, in both formats.

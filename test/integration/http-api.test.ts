@@ -43,16 +43,63 @@ const SHAPES = {
   status: ['jobId', 'progress', 'status'],
   statusCompleted: ['jobId', 'progress', 'statistics', 'status'],
   statistics: ['cleanedRows', 'errorsByField', 'errorsByType', 'exceptionRows', 'format', 'processingTimeMs', 'sheets', 'totalRows'],
-  csvStatistics: ['cleanedRows', 'delimiter', 'encoding', 'errorsByField', 'errorsByType', 'exceptionRows', 'format', 'processingTimeMs', 'sheets', 'totalRows'],
+  csvStatistics: [
+    'cleanedRows',
+    'delimiter',
+    'encoding',
+    'errorsByField',
+    'errorsByType',
+    'exceptionRows',
+    'format',
+    'processingTimeMs',
+    'sheets',
+    'totalRows',
+  ],
   sheetStatistics: ['columns', 'name', 'rows', 'types'],
   fileList: ['files', 'page', 'pageSize', 'total'],
-  fileSummary: ['cleanedRows', 'completedAt', 'enqueuedAt', 'errorCode', 'errorMessage', 'exceptionRows', 'fileType', 'id', 'jobId', 'mimeType', 'originalName', 'processingTimeMs', 'size', 'startedAt', 'status', 'totalRows', 'uploadedAt'],
+  fileSummary: [
+    'cleanedRows',
+    'completedAt',
+    'enqueuedAt',
+    'errorCode',
+    'errorMessage',
+    'exceptionRows',
+    'fileType',
+    'id',
+    'jobId',
+    'mimeType',
+    'originalName',
+    'processingTimeMs',
+    'size',
+    'startedAt',
+    'status',
+    'totalRows',
+    'uploadedAt',
+  ],
   fileDetail: ['file', 'statistics'],
   cleanPage: ['columns', 'data', 'jobId', 'page', 'pageSize', 'total'],
   cleanRow: ['rowNumber', 'sheetName', 'values'],
   exceptionRow: ['errors', 'originalData', 'reason', 'rowNumber', 'sheetName'],
   fieldError: ['errorType', 'field', 'message', 'value'],
-  checkStatus: ['attempts', 'completedAt', 'createdAt', 'currentPhase', 'errorCode', 'errorMessage', 'estimatedTimeRemaining', 'fileId', 'fileName', 'processedRows', 'progress', 'startedAt', 'statistics', 'status', 'taskId', 'totalIsEstimate', 'totalRows'],
+  checkStatus: [
+    'attempts',
+    'completedAt',
+    'createdAt',
+    'currentPhase',
+    'errorCode',
+    'errorMessage',
+    'estimatedTimeRemaining',
+    'fileId',
+    'fileName',
+    'processedRows',
+    'progress',
+    'startedAt',
+    'statistics',
+    'status',
+    'taskId',
+    'totalIsEstimate',
+    'totalRows',
+  ],
   taskAction: ['message', 'status', 'taskId'],
   preview: ['format', 'sheets'],
   previewSheet: ['detectedTypes', 'headers', 'name', 'sampleRows'],
@@ -95,7 +142,12 @@ interface Uploaded {
 
 /** A people table: every `badEvery`-th row has an invalid phone. */
 function peopleCsv(rows: number, badEvery = 7): string {
-  const body = Array.from({ length: rows }, (_v, i) => [`用户${i}`, i % badEvery === 3 ? '12345' : `138${String(i).padStart(8, '0')}`, `2000-01-${String((i % 28) + 1).padStart(2, '0')}`, `备注${i}`]);
+  const body = Array.from({ length: rows }, (_v, i) => [
+    `用户${i}`,
+    i % badEvery === 3 ? '12345' : `138${String(i).padStart(8, '0')}`,
+    `2000-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    `备注${i}`,
+  ]);
   return csvText([['姓名', '手机号', '出生日期', '备注'], ...body]);
 }
 
@@ -106,10 +158,13 @@ async function checkStatus(app: TestApp, taskId: string): Promise<CheckStatus> {
 }
 
 function waitForStatus(app: TestApp, taskId: string, statuses: string[]): Promise<CheckStatus> {
-  return eventually(async () => {
-    const view = await checkStatus(app, taskId);
-    return statuses.includes(view.status) ? view : undefined;
-  }, `task ${taskId} to reach ${statuses.join('|')}`);
+  return eventually(
+    async () => {
+      const view = await checkStatus(app, taskId);
+      return statuses.includes(view.status) ? view : undefined;
+    },
+    `task ${taskId} to reach ${statuses.join('|')}`,
+  );
 }
 
 /** Every R5 field with its type; the progress formula of R4.1. */
@@ -189,7 +244,17 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
 
       const view = await checkStatus(idle, res.body.taskId);
       expectWellFormedStatus(view);
-      expect(view).toMatchObject({ status: 'pending', progress: 0, processedRows: 0, currentPhase: 'queued', statistics: null, startedAt: null, completedAt: null, attempts: 0, fileName: 'people.csv' });
+      expect(view).toMatchObject({
+        status: 'pending',
+        progress: 0,
+        processedRows: 0,
+        currentPhase: 'queued',
+        statistics: null,
+        startedAt: null,
+        completedAt: null,
+        attempts: 0,
+        fileName: 'people.csv',
+      });
       const stats = await call<{ counts: { waiting: number }; workers: number }>(idle.baseUrl, '/api/queue/stats');
       expect(stats.body.counts.waiting).toBeGreaterThanOrEqual(1);
       expect(stats.body.workers).toBe(0);
@@ -204,14 +269,26 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
     });
 
     it('sync: 200 with totalRows and statistics once the rows are stored', async () => {
-      const res = await uploadContent<{ jobId: string; fileId: string; message: string; totalRows: number; statistics: Record<string, unknown> }>(app.baseUrl, '客户.csv', FIXTURE_CSV, { mode: 'sync' });
+      const res = await uploadContent<{ jobId: string; fileId: string; message: string; totalRows: number; statistics: Record<string, unknown> }>(
+        app.baseUrl,
+        '客户.csv',
+        FIXTURE_CSV,
+        { mode: 'sync' },
+      );
       expect(res.status).toBe(200);
       expect(sortedKeys(res.body)).toEqual(SHAPES.syncUpload);
       expect(res.body.message).toBe('文件处理完成');
       expect(res.body.jobId).toMatch(UUID);
       expect(res.body.totalRows).toBe(5);
       expectStatistics(res.body.statistics, 5, 'csv');
-      expect(res.body.statistics).toMatchObject({ cleanedRows: 4, exceptionRows: 1, errorsByType: { INVALID_PHONE: 1, INVALID_DATE: 1 }, errorsByField: { 手机号: 1, 出生日期: 1 }, encoding: 'utf-8', delimiter: ',' });
+      expect(res.body.statistics).toMatchObject({
+        cleanedRows: 4,
+        exceptionRows: 1,
+        errorsByType: { INVALID_PHONE: 1, INVALID_DATE: 1 },
+        errorsByField: { 手机号: 1, 出生日期: 1 },
+        encoding: 'utf-8',
+        delimiter: ',',
+      });
       expect(await app.db.countResults(res.body.jobId)).toEqual({ cleanRows: 4, exceptionRows: 1 });
       const record = await app.db.getFileRecordByJobId(res.body.jobId);
       expect(record).toMatchObject({ status: 'completed', totalRows: 5, cleanedRows: 4, exceptionRows: 1, id: res.body.fileId });
@@ -236,19 +313,39 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
     });
 
     it('xlsx upload: all columns cleaned, statistics without CSV fields', async () => {
-      const workbook = await xlsxBytes([['姓名', '手机号'], ['张三', '138 1234 5678'], ['李四', '123']]);
-      const res = await uploadContent<{ jobId: string; totalRows: number; statistics: Record<string, unknown> }>(app.baseUrl, 'book.xlsx', workbook, { mode: 'sync' });
+      const workbook = await xlsxBytes([
+        ['姓名', '手机号'],
+        ['张三', '138 1234 5678'],
+        ['李四', '123'],
+      ]);
+      const res = await uploadContent<{ jobId: string; totalRows: number; statistics: Record<string, unknown> }>(app.baseUrl, 'book.xlsx', workbook, {
+        mode: 'sync',
+      });
       expect(res.status).toBe(200);
       expectStatistics(res.body.statistics, 2, 'xlsx');
       const record = await app.db.getFileRecordByJobId(res.body.jobId);
-      expect(record).toMatchObject({ fileType: 'xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', cleanedRows: 1, exceptionRows: 1 });
+      expect(record).toMatchObject({
+        fileType: 'xlsx',
+        mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        cleanedRows: 1,
+        exceptionRows: 1,
+      });
     });
 
     it('columnTypes overrides detection', async () => {
-      const csv = csvText([['联系', '说明'], ['13812345678', 'x'], ['abc', 'y']]);
-      const detected = await uploadContent<{ statistics: { sheets: { types: string[] }[]; exceptionRows: number } }>(app.baseUrl, 'a.csv', csv, { mode: 'sync' });
+      const csv = csvText([
+        ['联系', '说明'],
+        ['13812345678', 'x'],
+        ['abc', 'y'],
+      ]);
+      const detected = await uploadContent<{ statistics: { sheets: { types: string[] }[]; exceptionRows: number } }>(app.baseUrl, 'a.csv', csv, {
+        mode: 'sync',
+      });
       expect(detected.body.statistics.exceptionRows).toBe(0);
-      const forced = await uploadContent<{ statistics: { sheets: { types: string[] }[]; exceptionRows: number } }>(app.baseUrl, 'a.csv', csv, { mode: 'sync', columnTypes: { 联系: 'phone' } });
+      const forced = await uploadContent<{ statistics: { sheets: { types: string[] }[]; exceptionRows: number } }>(app.baseUrl, 'a.csv', csv, {
+        mode: 'sync',
+        columnTypes: { 联系: 'phone' },
+      });
       expect(forced.status).toBe(200);
       expect(forced.body.statistics.sheets[0].types).toEqual(['phone', 'text']);
       expect(forced.body.statistics.exceptionRows).toBe(1);
@@ -267,7 +364,21 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
     it('check-status: completed with every R5 field', async () => {
       const view = await checkStatus(app, done.taskId);
       expectWellFormedStatus(view);
-      expect(view).toMatchObject({ taskId: done.taskId, fileId: done.fileId, fileName: '客户.csv', status: 'completed', progress: 100, processedRows: 5, totalRows: 5, totalIsEstimate: false, currentPhase: 'done', estimatedTimeRemaining: 0, errorCode: null, errorMessage: null, attempts: 1 });
+      expect(view).toMatchObject({
+        taskId: done.taskId,
+        fileId: done.fileId,
+        fileName: '客户.csv',
+        status: 'completed',
+        progress: 100,
+        processedRows: 5,
+        totalRows: 5,
+        totalIsEstimate: false,
+        currentPhase: 'done',
+        estimatedTimeRemaining: 0,
+        errorCode: null,
+        errorMessage: null,
+        attempts: 1,
+      });
       expectStatistics(view.statistics, 5, 'csv');
       expect(view.startedAt).not.toBeNull();
       expect(view.completedAt).not.toBeNull();
@@ -288,12 +399,32 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       expect(detail.status).toBe(200);
       expect(sortedKeys(detail.body)).toEqual(SHAPES.fileDetail);
       expectFileSummary(detail.body.file);
-      expect(detail.body.file).toMatchObject({ id: done.fileId, jobId: done.jobId, originalName: '客户.csv', size: FIXTURE_CSV.length, fileType: 'csv', mimeType: 'text/csv', status: 'completed', totalRows: 5, cleanedRows: 4, exceptionRows: 1, errorCode: null, errorMessage: null });
+      expect(detail.body.file).toMatchObject({
+        id: done.fileId,
+        jobId: done.jobId,
+        originalName: '客户.csv',
+        size: FIXTURE_CSV.length,
+        fileType: 'csv',
+        mimeType: 'text/csv',
+        status: 'completed',
+        totalRows: 5,
+        cleanedRows: 4,
+        exceptionRows: 1,
+        errorCode: null,
+        errorMessage: null,
+      });
       expectStatistics(detail.body.statistics, 5, 'csv');
     });
 
     it('data/clean: values keyed by output column, row numbers as the user sees them', async () => {
-      const res = await call<{ jobId: string; columns: string[]; data: { rowNumber: number; sheetName: string; values: Record<string, string> }[]; total: number; page: number; pageSize: number }>(app.baseUrl, `${API}/data/clean/${done.jobId}`);
+      const res = await call<{
+        jobId: string;
+        columns: string[];
+        data: { rowNumber: number; sheetName: string; values: Record<string, string> }[];
+        total: number;
+        page: number;
+        pageSize: number;
+      }>(app.baseUrl, `${API}/data/clean/${done.jobId}`);
       expect(res.status).toBe(200);
       expect(sortedKeys(res.body)).toEqual(SHAPES.cleanPage);
       expect(res.body).toMatchObject({ jobId: done.jobId, total: 4, page: 1, pageSize: 20 });
@@ -306,20 +437,37 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       expect(res.body.data[1]).toEqual({
         rowNumber: 3,
         sheetName: 'Sheet1',
-        values: { 姓名: '李四', 手机号: '13812345678', 出生日期: '1985-03-02', 地址_省: '北京市', 地址_市: '北京市', 地址_区: '朝阳区', 地址_详细地址: '建国路88号', 备注: '手机有空格' },
+        values: {
+          姓名: '李四',
+          手机号: '13812345678',
+          出生日期: '1985-03-02',
+          地址_省: '北京市',
+          地址_市: '北京市',
+          地址_区: '朝阳区',
+          地址_详细地址: '建国路88号',
+          备注: '手机有空格',
+        },
       });
       expect(res.body.data[3].values.姓名).toBe('钱七');
     });
 
     it('data/exceptions: original values keyed by header, every failing field, the reason', async () => {
-      const res = await call<{ columns: string[]; data: { rowNumber: number; originalData: Record<string, string>; errors: Record<string, string>[]; reason: string }[]; total: number }>(app.baseUrl, `${API}/data/exceptions/${done.jobId}`);
+      const res = await call<{
+        columns: string[];
+        data: { rowNumber: number; originalData: Record<string, string>; errors: Record<string, string>[]; reason: string }[];
+        total: number;
+      }>(app.baseUrl, `${API}/data/exceptions/${done.jobId}`);
       expect(res.status).toBe(200);
       expect(sortedKeys(res.body)).toEqual(SHAPES.cleanPage);
       expect(res.body.columns).toEqual(['姓名', '手机号', '出生日期', '地址', '备注']);
       expect(res.body.total).toBe(1);
       const [row] = res.body.data;
       expect(sortedKeys(row)).toEqual(SHAPES.exceptionRow);
-      expect(row).toMatchObject({ rowNumber: 5, sheetName: 'Sheet1', originalData: { 姓名: '赵六', 手机号: '12345', 出生日期: 'abc', 地址: '我家的地址是浙江省杭州市西湖区文三路', 备注: '手机和日期无效' } });
+      expect(row).toMatchObject({
+        rowNumber: 5,
+        sheetName: 'Sheet1',
+        originalData: { 姓名: '赵六', 手机号: '12345', 出生日期: 'abc', 地址: '我家的地址是浙江省杭州市西湖区文三路', 备注: '手机和日期无效' },
+      });
       expect(row.errors.map((e) => [e.field, e.value, e.errorType])).toEqual([
         ['手机号', '12345', 'INVALID_PHONE'],
         ['出生日期', 'abc', 'INVALID_DATE'],
@@ -332,7 +480,10 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
     it('data pages: page and pageSize slice the rows without overlap', async () => {
       const seen: number[] = [];
       for (let page = 1; page <= 3; page++) {
-        const res = await call<{ data: { rowNumber: number }[]; total: number; page: number; pageSize: number }>(app.baseUrl, `${API}/data/clean/${done.jobId}?page=${page}&pageSize=2`);
+        const res = await call<{ data: { rowNumber: number }[]; total: number; page: number; pageSize: number }>(
+          app.baseUrl,
+          `${API}/data/clean/${done.jobId}?page=${page}&pageSize=2`,
+        );
         expect(res.body).toMatchObject({ total: 4, page, pageSize: 2 });
         seen.push(...res.body.data.map((r) => r.rowNumber));
       }
@@ -347,7 +498,9 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
     ] as const)('download/%s as %s: headers, and content equal to the stored rows', async (kind, format) => {
       const res = await download(app.baseUrl, `${API}/download/${kind}/${done.jobId}?format=${format}`);
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      expect(res.headers.get('content-type')).toBe(
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      );
       const fileName = `${kind === 'clean' ? 'clean_data' : 'exception_data'}_${done.jobId}.${format}`;
       expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${fileName}"`);
       let rows: string[][];
@@ -429,7 +582,14 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
     });
 
     it('queue stats count the failure', async () => {
-      const res = await call<{ counts: Record<string, number>; workers: number; throughput: Record<string, number>; errorRate: number; recentFailures: Record<string, unknown>[]; timestamp: string }>(app.baseUrl, '/api/queue/stats');
+      const res = await call<{
+        counts: Record<string, number>;
+        workers: number;
+        throughput: Record<string, number>;
+        errorRate: number;
+        recentFailures: Record<string, unknown>[];
+        timestamp: string;
+      }>(app.baseUrl, '/api/queue/stats');
       expect(res.status).toBe(200);
       expect(sortedKeys(res.body)).toEqual(SHAPES.queueStats);
       expect(sortedKeys(res.body.counts)).toEqual(SHAPES.queueCounts);
@@ -538,7 +698,10 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       const final = await checkStatus(idle, task.taskId);
       expect(final.status).toBe('cancelled');
       // It keeps showing how far it got, never an ETA.
-      const lastRunning = sse.events.map((e) => JSON.parse(e.data) as CheckStatus).filter((v) => v.status === 'processing').at(-1)!;
+      const lastRunning = sse.events
+        .map((e) => JSON.parse(e.data) as CheckStatus)
+        .filter((v) => v.status === 'processing')
+        .at(-1)!;
       expect(final.currentPhase).toBe(lastRunning.currentPhase);
       expect(final.currentPhase).not.toBe('queued');
       expect(final.processedRows).toBe(lastRunning.processedRows);
@@ -550,7 +713,15 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       expect((await call(idle.baseUrl, `${API}/tasks/${task.taskId}/retry`, { method: 'POST' })).status).toBe(200);
       expect(await held.finished(task.jobId, 2)).toBe('completed');
       const view = await checkStatus(idle, task.taskId);
-      expect(view).toMatchObject({ status: 'completed', progress: 100, processedRows: ROWS, totalRows: ROWS, attempts: 2, errorCode: null, errorMessage: null });
+      expect(view).toMatchObject({
+        status: 'completed',
+        progress: 100,
+        processedRows: ROWS,
+        totalRows: ROWS,
+        attempts: 2,
+        errorCode: null,
+        errorMessage: null,
+      });
       const exceptions = Math.ceil((ROWS - 3) / 7);
       expect(await idle.db.countResults(task.jobId)).toEqual({ cleanRows: ROWS - exceptions, exceptionRows: exceptions });
       expect(view.statistics).toMatchObject({ totalRows: ROWS, cleanedRows: ROWS - exceptions, exceptionRows: exceptions });
@@ -564,7 +735,11 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       const before = await call<{ total: number }>(app.baseUrl, `${API}/files`);
       const uploadsBefore = await storedUploads(app);
       const truncated = FIXTURE_CSV.subarray(0, FIXTURE_CSV.indexOf('王五') + 3);
-      const res = await postForm<{ format: string; sheets: { name: string; headers: string[]; detectedTypes: string[]; sampleRows: string[][] }[] }>(app.baseUrl, `${API}/preview`, [{ name: 'file', value: truncated, filename: '客户.csv' }]);
+      const res = await postForm<{ format: string; sheets: { name: string; headers: string[]; detectedTypes: string[]; sampleRows: string[][] }[] }>(
+        app.baseUrl,
+        `${API}/preview`,
+        [{ name: 'file', value: truncated, filename: '客户.csv' }],
+      );
       expect(res.status).toBe(200);
       expect(sortedKeys(res.body)).toEqual(SHAPES.preview);
       expect(res.body.format).toBe('csv');
@@ -583,7 +758,13 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       const res = await call(app.baseUrl, '/api/config');
       expect(res.status).toBe(200);
       expect(sortedKeys(res.body)).toEqual(SHAPES.config);
-      expect(res.body).toEqual({ maxFileSize: 524_288_000, acceptedExtensions: ['.xlsx', '.xls', '.csv'], columnTypes: ['phone', 'date', 'address', 'text', 'number'], authRequired: false, version: 'test' });
+      expect(res.body).toEqual({
+        maxFileSize: 524_288_000,
+        acceptedExtensions: ['.xlsx', '.xls', '.csv'],
+        columnTypes: ['phone', 'date', 'address', 'text', 'number'],
+        authRequired: false,
+        version: 'test',
+      });
     });
 
     it('/health/live and /health/ready', async () => {

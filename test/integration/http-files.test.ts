@@ -41,7 +41,10 @@ describe.each(testDatabases())('GET /files on $name', ({ name }) => {
   });
 
   async function list(query: FileListQuery) {
-    const res = await call<{ files: { id: string; uploadedAt: string; status: string }[]; total: number; page: number; pageSize: number }>(app.baseUrl, fileListPath(query));
+    const res = await call<{ files: { id: string; uploadedAt: string; status: string }[]; total: number; page: number; pageSize: number }>(
+      app.baseUrl,
+      fileListPath(query),
+    );
     expect(res.status).toBe(200);
     return res.body;
   }
@@ -54,7 +57,12 @@ describe.each(testDatabases())('GET /files on $name', ({ name }) => {
     expect(body.files.map((f) => f.id)).toEqual(expectedFileList(records, {}).ids);
     expect(body.files[0].id).toBe(idOf(8));
     expect(body.files.at(-1)?.id).toBe(idOf(0));
-    expect(body.files.map((f) => f.uploadedAt)).toEqual(records.map((r) => r.uploadedAt.toISOString()).sort().reverse());
+    expect(body.files.map((f) => f.uploadedAt)).toEqual(
+      records
+        .map((r) => r.uploadedAt.toISOString())
+        .sort()
+        .reverse(),
+    );
   });
 
   it('pages cover every record exactly once, past the end is empty', async () => {
@@ -68,13 +76,16 @@ describe.each(testDatabases())('GET /files on $name', ({ name }) => {
     expect(new Set(seen).size).toBe(SEED.length);
   });
 
-  it.each(['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'] as JobStatus[])('status=%s returns exactly those records', async (status) => {
-    const body = await list({ status, pageSize: 100 });
-    const expected = records.filter((r) => r.status === status).map((r) => r.id);
-    expect(body.total).toBe(expected.length);
-    expect(body.files.map((f) => f.id).sort()).toEqual([...expected].sort());
-    expect(body.files.every((f) => f.status === status)).toBe(true);
-  });
+  it.each(['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'] as JobStatus[])(
+    'status=%s returns exactly those records',
+    async (status) => {
+      const body = await list({ status, pageSize: 100 });
+      const expected = records.filter((r) => r.status === status).map((r) => r.id);
+      expect(body.total).toBe(expected.length);
+      expect(body.files.map((f) => f.id).sort()).toEqual([...expected].sort());
+      expect(body.files.every((f) => f.status === status)).toBe(true);
+    },
+  );
 
   it('day-only dates are whole UTC days, inclusive at both ends', async () => {
     const day = await list({ startDate: '2026-03-02', endDate: '2026-03-02', pageSize: 100 });

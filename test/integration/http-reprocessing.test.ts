@@ -28,7 +28,16 @@ const RESULT: AttemptResult = {
   cleanedRows: NEW_ROWS,
   exceptionRows: 0,
   processingTimeMs: 1,
-  statistics: { totalRows: NEW_ROWS, cleanedRows: NEW_ROWS, exceptionRows: 0, errorsByType: {}, errorsByField: {}, processingTimeMs: 1, format: 'csv', sheets: [] },
+  statistics: {
+    totalRows: NEW_ROWS,
+    cleanedRows: NEW_ROWS,
+    exceptionRows: 0,
+    errorsByType: {},
+    errorsByField: {},
+    processingTimeMs: 1,
+    format: 'csv',
+    sheets: [],
+  },
   layout: LAYOUT,
 };
 
@@ -64,7 +73,15 @@ describe.each(serverDatabases)('reprocessing while old rows are being removed, o
   /** A job in `processing` whose attempt X stored rows and then died. */
   async function crashedJob(): Promise<string> {
     const jobId = randomUUID();
-    await app.db.createFileRecord({ id: randomUUID(), jobId, originalName: 'a.csv', size: 1, fileType: 'csv', mimeType: 'text/csv', storageKey: `uploads/${randomUUID()}` });
+    await app.db.createFileRecord({
+      id: randomUUID(),
+      jobId,
+      originalName: 'a.csv',
+      size: 1,
+      fileType: 'csv',
+      mimeType: 'text/csv',
+      storageKey: `uploads/${randomUUID()}`,
+    });
     await app.db.startAttempt(jobId, 'attempt-x');
     await app.db.insertBatch(jobId, 'attempt-x', cleanRows(STALE_ROWS, 'x'), []);
     return jobId;

@@ -36,7 +36,11 @@ import { freePort } from '../support/redis-server.js';
 const API = '/api/data-cleaning';
 const MAX_FILE_SIZE = 16 * 1024;
 const TOKEN = 'test-token-5f1c';
-const PEOPLE = csvText([['姓名', '手机号'], ['张三', '13812345678'], ['李四', '123']]);
+const PEOPLE = csvText([
+  ['姓名', '手机号'],
+  ['张三', '13812345678'],
+  ['李四', '123'],
+]);
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const MALFORMED_IDS = ['not-a-uuid', '12345', `${'a'.repeat(200)}`, '00000000-0000-4000-8000-00000000000g', '..%2F..%2Fetc%2Fpasswd'];
 
@@ -142,7 +146,11 @@ describe.each(testDatabases())('HTTP refusals and security on $name', ({ name })
     it('no file field, a file under another name, a non-multipart body', async () => {
       expectError(await postForm(limited.baseUrl, `${API}/upload`, [{ name: 'columnTypes', value: '{}' }]), 400, 'INVALID_REQUEST');
       expectError(await postForm(limited.baseUrl, `${API}/upload`, [{ name: 'upload', value: PEOPLE, filename: 'a.csv' }]), 400, 'INVALID_REQUEST');
-      expectError(await call(limited.baseUrl, `${API}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"file":"x"}' }), 400, 'INVALID_REQUEST');
+      expectError(
+        await call(limited.baseUrl, `${API}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"file":"x"}' }),
+        400,
+        'INVALID_REQUEST',
+      );
       expectError(await call(limited.baseUrl, `${API}/upload`, { method: 'POST' }), 400, 'INVALID_REQUEST');
       await expectNothingStored();
     });
@@ -156,7 +164,14 @@ describe.each(testDatabases())('HTTP refusals and security on $name', ({ name })
     ])('columnTypes that is %s', async (_what, columnTypes) => {
       expectError(await uploadContent(limited.baseUrl, 'a.csv', PEOPLE, { columnTypes }), 400, 'INVALID_COLUMN_TYPES');
       // The same field after the file part: the file is already stored when the field arrives.
-      expectError(await postForm(limited.baseUrl, `${API}/upload?mode=sync`, [{ name: 'file', value: PEOPLE, filename: 'a.csv' }, { name: 'columnTypes', value: columnTypes }]), 400, 'INVALID_COLUMN_TYPES');
+      expectError(
+        await postForm(limited.baseUrl, `${API}/upload?mode=sync`, [
+          { name: 'file', value: PEOPLE, filename: 'a.csv' },
+          { name: 'columnTypes', value: columnTypes },
+        ]),
+        400,
+        'INVALID_COLUMN_TYPES',
+      );
       await expectNothingStored();
     });
 
@@ -168,7 +183,11 @@ describe.each(testDatabases())('HTTP refusals and security on $name', ({ name })
     it('preview refuses what upload refuses and stores nothing', async () => {
       expectError(await postForm(limited.baseUrl, `${API}/preview`, [{ name: 'file', value: PNG_BYTES, filename: 'a.csv' }]), 415, 'UNSUPPORTED_FILE_TYPE');
       expectError(await postForm(limited.baseUrl, `${API}/preview`, [{ name: 'file', value: Buffer.alloc(0), filename: 'a.csv' }]), 400, 'EMPTY_FILE');
-      expectError(await postForm(limited.baseUrl, `${API}/preview`, [{ name: 'file', value: Buffer.alloc(MAX_FILE_SIZE + 10, 'a'), filename: 'a.csv' }]), 413, 'FILE_SIZE_EXCEEDED');
+      expectError(
+        await postForm(limited.baseUrl, `${API}/preview`, [{ name: 'file', value: Buffer.alloc(MAX_FILE_SIZE + 10, 'a'), filename: 'a.csv' }]),
+        413,
+        'FILE_SIZE_EXCEEDED',
+      );
       expectError(await postForm(limited.baseUrl, `${API}/preview`, [{ name: 'columnTypes', value: '{}' }]), 400, 'INVALID_REQUEST');
       await expectNothingStored();
     });
@@ -244,7 +263,10 @@ describe.each(testDatabases())('HTTP refusals and security on $name', ({ name })
 
       const file = await download(secured.baseUrl, `${API}/download/clean/${task.jobId}?format=csv&token=${TOKEN}`);
       expect(file.status).toBe(200);
-      expect(readCsvRows(file.content).rows).toEqual([['姓名', '手机号'], ['张三', '13812345678']]);
+      expect(readCsvRows(file.content).rows).toEqual([
+        ['姓名', '手机号'],
+        ['张三', '13812345678'],
+      ]);
       expect((await download(secured.baseUrl, `${API}/download/exceptions/${task.jobId}?token=${encodeURIComponent(TOKEN)}`)).status).toBe(200);
     });
 

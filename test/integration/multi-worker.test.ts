@@ -56,7 +56,9 @@ describe.each(['sqlite', 'postgres'] as const)('two worker processes (%s)', (kin
   it('completes 20 uploads, each exactly once, with exact row counts, on both workers', async () => {
     // Sizes from 50 to ~4,000 rows, so tasks overlap and both workers are busy.
     const sizes = Array.from({ length: UPLOADS }, (_, i) => 50 + ((i * 977) % 4000));
-    const answers = await Promise.all(sizes.map((rows, i) => upload<{ taskId: string }>(api.baseUrl, { name: `part-${i}.csv`, content: sampleCsv(rows, i + 1) })));
+    const answers = await Promise.all(
+      sizes.map((rows, i) => upload<{ taskId: string }>(api.baseUrl, { name: `part-${i}.csv`, content: sampleCsv(rows, i + 1) })),
+    );
     expect(answers.map((a) => a.status)).toEqual(sizes.map(() => 202));
     const taskIds = answers.map((a) => a.body.taskId);
     expect(new Set(taskIds).size).toBe(UPLOADS);

@@ -29,7 +29,12 @@ describe('a running worker follows configuration changes', () => {
   const changeConfig = async (values: Record<string, number>) => {
     const changed = new Promise<void>((resolve) => h.config.once('change', () => resolve()));
     writeConfig(values);
-    await Promise.race([changed, sleep(5000).then(() => { throw new Error('configuration change not picked up'); })]);
+    await Promise.race([
+      changed,
+      sleep(5000).then(() => {
+        throw new Error('configuration change not picked up');
+      }),
+    ]);
   };
   /** Every task uploaded by the current test, so a failed test does not leave held work behind. */
   let uploaded: string[] = [];
@@ -39,10 +44,14 @@ describe('a running worker follows configuration changes', () => {
     return tasks;
   };
   const allEnded = (ids: string[]) =>
-    waitFor(async () => {
-      const records = await Promise.all(ids.map((id) => h.db.getFileRecordByJobId(id)));
-      return records.every((r) => r && ['completed', 'failed', 'timeout'].includes(r.status)) ? records : undefined;
-    }, 'every task to end', 20_000);
+    waitFor(
+      async () => {
+        const records = await Promise.all(ids.map((id) => h.db.getFileRecordByJobId(id)));
+        return records.every((r) => r && ['completed', 'failed', 'timeout'].includes(r.status)) ? records : undefined;
+      },
+      'every task to end',
+      20_000,
+    );
 
   beforeAll(async () => {
     configPath = join(mkdtempSync(join(tmpdir(), 'dcs-cfg-')), 'dcs.json');

@@ -60,7 +60,9 @@ describe('progress of a real 200k-row task, sampled through check-status', () =>
       expect(PHASES.indexOf(s.currentPhase)).toBeGreaterThanOrEqual(PHASES.indexOf(prev.currentPhase));
     }
     const intermediate = new Set(samples.filter((s) => s.progress > 0 && s.progress < 100).map((s) => s.progress));
-    console.info(`${samples.length} samples, ${intermediate.size} distinct intermediate percentages, phases: ${[...new Set(samples.map((s) => s.currentPhase))].join(' → ')}`);
+    console.info(
+      `${samples.length} samples, ${intermediate.size} distinct intermediate percentages, phases: ${[...new Set(samples.map((s) => s.currentPhase))].join(' → ')}`,
+    );
     expect(intermediate.size).toBeGreaterThanOrEqual(3);
   });
 });

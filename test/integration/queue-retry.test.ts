@@ -31,10 +31,14 @@ describe('retries with exponential backoff (real worker, real Redis)', () => {
   });
 
   const ended = (taskId: string) =>
-    waitFor(async () => {
-      const r = await h.db.getFileRecordByJobId(taskId);
-      return r && ['completed', 'failed', 'timeout', 'cancelled'].includes(r.status) ? r : undefined;
-    }, `task ${taskId} to end`, 30_000);
+    waitFor(
+      async () => {
+        const r = await h.db.getFileRecordByJobId(taskId);
+        return r && ['completed', 'failed', 'timeout', 'cancelled'].includes(r.status) ? r : undefined;
+      },
+      `task ${taskId} to end`,
+      30_000,
+    );
 
   it('attempts a task that keeps failing MAX_RETRIES + 1 times, 1×, 2×, 4× the backoff apart, then fails it', async () => {
     failures.set('always-failing.csv', Infinity);

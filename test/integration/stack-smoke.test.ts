@@ -24,7 +24,10 @@ describe('dcs api + dcs worker processes', () => {
   });
 
   it('answers an upload at once with a pending task that a worker then completes', async () => {
-    const { status, body } = await upload<{ taskId: string; jobId: string; status: string }>(api.baseUrl, join(ROOT, 'test/fixtures/parsing/xlsx/workbook.xlsx'));
+    const { status, body } = await upload<{ taskId: string; jobId: string; status: string }>(
+      api.baseUrl,
+      join(ROOT, 'test/fixtures/parsing/xlsx/workbook.xlsx'),
+    );
     expect(status).toBe(202);
     expect(body.status).toBe('pending');
     expect(body.taskId).toBe(body.jobId);

@@ -6,14 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CleanRecord } from '../../src/cleaning/types.js';
 import { isAppError } from '../../src/errors.js';
 import { createDatabase, Database, parseDatabaseUrl } from '../../src/storage/index.js';
-import {
-  createIsolatedDatabase,
-  sampleFileRecord,
-  testDatabaseUrl,
-  withMysql,
-  withPostgres,
-  type IsolatedDatabase,
-} from '../support/databases.js';
+import { createIsolatedDatabase, sampleFileRecord, testDatabaseUrl, withMysql, withPostgres, type IsolatedDatabase } from '../support/databases.js';
 
 const STORAGE_MODULE = fileURLToPath(new URL('../../src/storage/index.ts', import.meta.url));
 
@@ -132,7 +125,8 @@ describe('PostgreSQL connection loss', () => {
       await expect
         .poll(
           async () =>
-            (await blocker.query("select count(*)::int as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [applicationName])).rows[0].n,
+            (await blocker.query("select count(*)::int as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [applicationName]))
+              .rows[0].n,
           { timeout: 10_000 },
         )
         .toBe(1);
@@ -167,7 +161,10 @@ describe('MySQL connection loss', () => {
   /** Ids of this test's pooled connections (the only ones using the scratch database), optionally filtered. */
   const ourConnections = (infoLike = '%') =>
     withMysql(admin, async (connection) => {
-      const [list] = await connection.query('select id from information_schema.processlist where db = ? and coalesce(info, "") like ? and id <> connection_id()', [schema, infoLike]);
+      const [list] = await connection.query(
+        'select id from information_schema.processlist where db = ? and coalesce(info, "") like ? and id <> connection_id()',
+        [schema, infoLike],
+      );
       return (list as { id: number }[]).map((r) => r.id);
     });
 

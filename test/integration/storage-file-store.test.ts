@@ -96,7 +96,10 @@ describe('LocalFileStore', () => {
     await store.remove(saved.key);
     expect(await store.exists(saved.key)).toBe(false);
     for (const key of ['../etc/passwd', 'uploads/../../etc/passwd', '/etc/passwd', 'uploads/a/b', 'uploads/', 'exports/j/clean.exe', 'uploads/..', '']) {
-      expect(codeOf(() => store.path(key)), key).toBe('INVALID_REQUEST');
+      expect(
+        codeOf(() => store.path(key)),
+        key,
+      ).toBe('INVALID_REQUEST');
     }
     await expect(store.remove('../outside')).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });

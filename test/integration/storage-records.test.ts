@@ -78,7 +78,12 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
   }
 
   it('creates a pending record and reads it back by file id and job id', async () => {
-    const input = sampleFileRecord({ originalName: '客户名单 2024（最终版）😀.xlsx', size: 5_000_000_000, fileType: 'xlsx' as const, columnTypes: { 手机: 'phone' as const } });
+    const input = sampleFileRecord({
+      originalName: '客户名单 2024（最终版）😀.xlsx',
+      size: 5_000_000_000,
+      fileType: 'xlsx' as const,
+      columnTypes: { 手机: 'phone' as const },
+    });
     const created = await db.createFileRecord(input);
     const expected: FileRecord = {
       id: input.id,
@@ -124,7 +129,9 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
     const names = ['b.csv', 'a.csv', 'd.csv', 'c.csv', 'e.csv'];
     const created: FileRecord[] = [];
     for (let i = 0; i < names.length; i++) {
-      created.push(await db.createFileRecord(sampleFileRecord({ originalName: names[i], size: 100 * (i + 1), uploadedAt: new Date(Date.UTC(2024, 0, 10 + i, 12)) })));
+      created.push(
+        await db.createFileRecord(sampleFileRecord({ originalName: names[i], size: 100 * (i + 1), uploadedAt: new Date(Date.UTC(2024, 0, 10 + i, 12)) })),
+      );
     }
     await db.endAttempt(created[1].jobId, null, 'cancelled', 'CANCELLED', '取消');
 
@@ -165,7 +172,14 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
     const record = await db.createFileRecord(sampleFileRecord());
     clock = new Date('2024-03-01T08:00:05.123Z');
     const updated = await db.updateFileRecord(record.jobId, { enqueuedAt: clock, errorMessage: '排队中', cleanFilePath: 'exports/x/clean.xlsx' });
-    expect(updated).toMatchObject({ status: 'pending', enqueuedAt: clock, errorMessage: '排队中', cleanFilePath: 'exports/x/clean.xlsx', exceptionFilePath: null, updatedAt: clock });
+    expect(updated).toMatchObject({
+      status: 'pending',
+      enqueuedAt: clock,
+      errorMessage: '排队中',
+      cleanFilePath: 'exports/x/clean.xlsx',
+      exceptionFilePath: null,
+      updatedAt: clock,
+    });
     expect(await rejectionCode(db.updateFileRecord('no-such-job', { enqueuedAt: clock }))).toBe('JOB_NOT_FOUND');
   });
 
@@ -206,7 +220,15 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
       const record = await recordIn(status);
       expect(record).toMatchObject({ status, errorCode: expect.any(String) });
       const reset = await db.resetForRetry(record.jobId);
-      expect(reset).toMatchObject({ status: 'pending', errorCode: null, errorMessage: null, attemptToken: null, startedAt: null, completedAt: null, enqueuedAt: null });
+      expect(reset).toMatchObject({
+        status: 'pending',
+        errorCode: null,
+        errorMessage: null,
+        attemptToken: null,
+        startedAt: null,
+        completedAt: null,
+        enqueuedAt: null,
+      });
       await db.startAttempt(record.jobId, 'token-2');
       expect((await db.getFileRecordByJobId(record.jobId))?.attempts).toBe(status === 'cancelled' ? 1 : 2);
     }
@@ -223,7 +245,12 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
     clock = new Date('2024-03-01T09:00:00.000Z');
     await db.endAttempt(record.jobId, 'token-1', 'failed', 'CORRUPTED_FILE', '文件已损坏');
     await db.endAttempt(record.jobId, 'token-1', 'failed', 'CORRUPTED_FILE', '文件已损坏');
-    expect(await db.getFileRecordByJobId(record.jobId)).toMatchObject({ status: 'failed', errorCode: 'CORRUPTED_FILE', errorMessage: '文件已损坏', completedAt: clock });
+    expect(await db.getFileRecordByJobId(record.jobId)).toMatchObject({
+      status: 'failed',
+      errorCode: 'CORRUPTED_FILE',
+      errorMessage: '文件已损坏',
+      completedAt: clock,
+    });
     // The attempt is over: the same token cannot turn it into something else.
     await expect(db.endAttempt(record.jobId, 'token-1', 'timeout', 'X', 'x')).rejects.toBeInstanceOf(StaleAttemptError);
 
@@ -273,9 +300,12 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
     const timedOut = await recordIn('timeout');
     const completed = await recordIn('completed');
     const withRows = await recordIn('processing');
-    await db.insertBatch(withRows.jobId, 'token-1', [{ sheetIndex: 0, rowNumber: 2, values: ['a'] }], [
-      { sheetIndex: 0, rowNumber: 3, values: ['b'], errors: [{ field: 'f', value: 'b', errorType: 'INVALID_PHONE', message: 'm' }] },
-    ]);
+    await db.insertBatch(
+      withRows.jobId,
+      'token-1',
+      [{ sheetIndex: 0, rowNumber: 2, values: ['a'] }],
+      [{ sheetIndex: 0, rowNumber: 3, values: ['b'], errors: [{ field: 'f', value: 'b', errorType: 'INVALID_PHONE', message: 'm' }] }],
+    );
     await db.completeAttempt(withRows.jobId, 'token-1', {
       totalRows: 2,
       cleanedRows: 1,
@@ -306,7 +336,14 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
       completedRows: 2,
       processingTimeMs: 21,
     });
-    expect(await db.activitySince(new Date('2024-03-02T00:00:00.000Z'))).toEqual({ completed: 0, failed: 0, timedOut: 0, cancelled: 0, completedRows: 0, processingTimeMs: 0 });
+    expect(await db.activitySince(new Date('2024-03-02T00:00:00.000Z'))).toEqual({
+      completed: 0,
+      failed: 0,
+      timedOut: 0,
+      cancelled: 0,
+      completedRows: 0,
+      processingTimeMs: 0,
+    });
   });
 
   it('tells its logger which migrations it applied', async () => {

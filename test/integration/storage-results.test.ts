@@ -31,7 +31,16 @@ function exceptionRecords(count: number, options: { sheet?: number; firstRow?: n
 }
 
 function statistics(total: number, cleaned: number): ProcessStatistics {
-  return { totalRows: total, cleanedRows: cleaned, exceptionRows: total - cleaned, errorsByType: {}, errorsByField: {}, processingTimeMs: 5, format: 'csv', sheets: [] };
+  return {
+    totalRows: total,
+    cleanedRows: cleaned,
+    exceptionRows: total - cleaned,
+    errorsByType: {},
+    errorsByField: {},
+    processingTimeMs: 5,
+    format: 'csv',
+    sheets: [],
+  };
 }
 
 function result(cleanedRows: number, exceptionRows: number): AttemptResult {
@@ -229,7 +238,10 @@ describe.each(testDatabases())('results on $name', ({ name }) => {
     const filler = 'x'.repeat(60);
     for (const { sheet, rows } of sheets) {
       for (let first = 0; first < rows; first += 5000) {
-        const batch = cleanRecords(Math.min(5000, rows - first), { sheet, firstRow: 2 + first }).map((r) => ({ ...r, values: [...r.values, ...Array<string>(15).fill(filler)] }));
+        const batch = cleanRecords(Math.min(5000, rows - first), { sheet, firstRow: 2 + first }).map((r) => ({
+          ...r,
+          values: [...r.values, ...Array<string>(15).fill(filler)],
+        }));
         await db.insertBatch(jobId, 't', batch, exceptionRecords(10, { sheet, firstRow: 100_000 + first }));
       }
     }
@@ -281,7 +293,20 @@ describe.each(testDatabases())('results on $name', ({ name }) => {
 
   it('round-trips unicode and hostile text exactly', async () => {
     const jobId = await processingJob('t');
-    const hostile = ['中文，全角：＂引号＂', '😀👨‍👩‍👧 emoji', 'עברית RTL', '\u200b零宽\ufeff', 'a"b\'c\\d`e', 'line1\nline2\r\n\ttab', '\u0000nul', 'lone \ud800 surrogate', '', ' spaced ', "'; drop table clean_data; --", '%_?$1'];
+    const hostile = [
+      '中文，全角：＂引号＂',
+      '😀👨‍👩‍👧 emoji',
+      'עברית RTL',
+      '\u200b零宽\ufeff',
+      'a"b\'c\\d`e',
+      'line1\nline2\r\n\ttab',
+      '\u0000nul',
+      'lone \ud800 surrogate',
+      '',
+      ' spaced ',
+      "'; drop table clean_data; --",
+      '%_?$1',
+    ];
     const expectedValues = hostile.map((v) => v.replace(/\ud800/, '\ud800')); // JSON keeps lone surrogates as escapes
     await db.insertBatch(
       jobId,
@@ -320,7 +345,11 @@ describe.each(testDatabases())('results on $name', ({ name }) => {
   });
 
   it('rejects reading results of an unknown job and bad page parameters', async () => {
-    const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (isAppError(e) ? e.code : 'other'));
+    const code = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (isAppError(e) ? e.code : 'other'),
+      );
     expect(await code(db.cleanRows('no-such-job', { page: 1, pageSize: 10 }))).toBe('JOB_NOT_FOUND');
     expect(await code(db.exceptionRows('no-such-job', { page: 1, pageSize: 10 }))).toBe('JOB_NOT_FOUND');
     const jobId = await processingJob('t');

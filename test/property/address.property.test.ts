@@ -108,9 +108,7 @@ describe('address splitting properties', () => {
     fc.assert(
       fc.property(fc.constantFrom(...inferable), detailArbitrary, (county, detail) => {
         const sameName = countiesByName.get(county.name) ?? [];
-        const cityNameClash = allProvinces().some((province) =>
-          province.cities.some((city) => city.name === county.name && city !== county.city),
-        );
+        const cityNameClash = allProvinces().some((province) => province.cities.some((city) => city.name === county.name && city !== county.city));
         fc.pre(!cityNameClash);
         if (sameName.length === 1) {
           expectCounty(`${county.name}${detail}`, county, detail);
@@ -127,9 +125,7 @@ describe('address splitting properties', () => {
   });
 
   it('a province and city without county is incomplete, naming the missing 区/县', () => {
-    const prefectures = allProvinces().flatMap((province) =>
-      province.cities.filter((city) => city.selfCounty === undefined),
-    );
+    const prefectures = allProvinces().flatMap((province) => province.cities.filter((city) => city.selfCounty === undefined));
     fc.assert(
       fc.property(fc.constantFrom(...prefectures), fc.boolean(), detailArbitrary, (city, withProvince, detail) => {
         const prefix = withProvince && city.name !== city.province.name ? city.province.name : '';

@@ -23,7 +23,10 @@ const cell = fc.oneof(fc.string({ unit: trickyUnit, maxLength: 10 }), fc.string(
 const table = fc.integer({ min: 1, max: 6 }).chain((columns) =>
   fc.record({
     header: fc.array(cell, { minLength: columns, maxLength: columns }).filter((h) => !isBlank(h)),
-    rows: fc.array(fc.array(cell, { minLength: columns, maxLength: columns }).filter((r) => !isBlank(r)), { maxLength: 15 }),
+    rows: fc.array(
+      fc.array(cell, { minLength: columns, maxLength: columns }).filter((r) => !isBlank(r)),
+      { maxLength: 15 },
+    ),
   }),
 );
 
@@ -52,8 +55,7 @@ const shape: fc.Arbitrary<CsvShape> = fc.record({
  * cells are quoted too.
  */
 function writeCsv(rows: string[][], s: CsvShape): string {
-  const needsQuotes = (v: string): boolean =>
-    /["\r\n]/.test(v) || v.includes(s.delimiter) || (!s.explicitDelimiter && DELIMITERS.some((d) => v.includes(d)));
+  const needsQuotes = (v: string): boolean => /["\r\n]/.test(v) || v.includes(s.delimiter) || (!s.explicitDelimiter && DELIMITERS.some((d) => v.includes(d)));
   const field = (v: string): string => (s.quoting === 'all' || needsQuotes(v) ? `"${v.replace(/"/g, '""')}"` : v);
   return rows.map((r) => r.map(field).join(s.delimiter)).join(s.newline) + s.newline;
 }
@@ -119,14 +121,23 @@ describe('xlsx multi-sheet round trip (property)', () => {
   const sheet = fc.integer({ min: 1, max: 5 }).chain((columns) =>
     fc.record({
       header: fc.array(text, { minLength: columns, maxLength: columns }),
-      rows: fc.array(fc.array(value, { minLength: columns, maxLength: columns }).filter((r) => r.some((v) => v !== null)), { maxLength: 12 }),
+      rows: fc.array(
+        fc.array(value, { minLength: columns, maxLength: columns }).filter((r) => r.some((v) => v !== null)),
+        { maxLength: 12 },
+      ),
     }),
   );
-  const sheets = fc.uniqueArray(fc.record({ name: fc.string({ unit: fc.constantFrom('S', 'h', '表', '1', ' '), minLength: 1, maxLength: 10 }).filter((n) => n.trim() === n && n !== ''), data: sheet }), {
-    minLength: 1,
-    maxLength: 4,
-    selector: (s) => s.name.toLowerCase(),
-  });
+  const sheets = fc.uniqueArray(
+    fc.record({
+      name: fc.string({ unit: fc.constantFrom('S', 'h', '表', '1', ' '), minLength: 1, maxLength: 10 }).filter((n) => n.trim() === n && n !== ''),
+      data: sheet,
+    }),
+    {
+      minLength: 1,
+      maxLength: 4,
+      selector: (s) => s.name.toLowerCase(),
+    },
+  );
 
   it('a workbook with random sheets yields every sheet with its rows, in order', async () => {
     await fc.assert(

@@ -37,17 +37,7 @@ function toFullWidth(text: string): string {
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
-const timeSuffix = fc.constantFrom(
-  '',
-  ' 00:00',
-  ' 10:30:00',
-  ' 8:05',
-  'T23:59:59Z',
-  'T00:00:00+08:00',
-  'T12:00:00.000-05:00',
-  ' 11:45 PM',
-  '  23:30:00 +0800',
-);
+const timeSuffix = fc.constantFrom('', ' 00:00', ' 10:30:00', ' 8:05', 'T23:59:59Z', 'T00:00:00+08:00', 'T12:00:00.000-05:00', ' 11:45 PM', '  23:30:00 +0800');
 
 interface Writing {
   padded: boolean;
@@ -156,12 +146,10 @@ describe('cleanDate properties', () => {
 
   it('a day past the end of its month, or a month past 12, is INVALID_DATE', () => {
     const impossible = fc.oneof(
-      fc
-        .tuple(fc.integer({ min: 1900, max: 2100 }), fc.integer({ min: 1, max: 12 }))
-        .chain(([year, month]) => {
-          const monthLength = new Date(Date.UTC(year, month, 0)).getUTCDate();
-          return fc.integer({ min: monthLength + 1, max: 99 }).map((day) => ({ year, month, day }));
-        }),
+      fc.tuple(fc.integer({ min: 1900, max: 2100 }), fc.integer({ min: 1, max: 12 })).chain(([year, month]) => {
+        const monthLength = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        return fc.integer({ min: monthLength + 1, max: 99 }).map((day) => ({ year, month, day }));
+      }),
       fc.record({
         year: fc.integer({ min: 1900, max: 2100 }),
         month: fc.integer({ min: 13, max: 99 }),

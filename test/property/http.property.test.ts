@@ -16,7 +16,17 @@ import { TaskProducer } from '../../src/queue/task-producer.js';
 import { JOB_STATUSES, type Database, type FileRecord } from '../../src/storage/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createIsolatedDatabase, testDatabases, type IsolatedDatabase } from '../support/databases.js';
-import { call, csvText, expectedFileList, fileListPath, fileStoreOf, seedFileRecords, uploadContent, type FileListQuery, type SeedRecord } from '../support/http-client.js';
+import {
+  call,
+  csvText,
+  expectedFileList,
+  fileListPath,
+  fileStoreOf,
+  seedFileRecords,
+  uploadContent,
+  type FileListQuery,
+  type SeedRecord,
+} from '../support/http-client.js';
 
 const API = '/api/data-cleaning';
 const RUNS = 100;
@@ -52,7 +62,12 @@ const invalidPhone: fc.Arbitrary<Cell> = fc.constantFrom('12345', '999', '123456
 const phone = fc.oneof(validPhone, invalidPhone, fc.constant<Cell>({ raw: '', clean: '' }));
 
 const validDate: fc.Arbitrary<Cell> = fc
-  .tuple(fc.integer({ min: 1950, max: 2050 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.constantFrom('iso', 'slash', 'chinese', 'compact'))
+  .tuple(
+    fc.integer({ min: 1950, max: 2050 }),
+    fc.integer({ min: 1, max: 12 }),
+    fc.integer({ min: 1, max: 28 }),
+    fc.constantFrom('iso', 'slash', 'chinese', 'compact'),
+  )
   .map(([y, m, d, style]) => {
     const mm = String(m).padStart(2, '0');
     const dd = String(d).padStart(2, '0');
@@ -89,10 +104,21 @@ async function readAll<T extends { data: unknown[]; total: number }>(app: TestAp
 
 /** The job's results through the API equal what the generated rows must give. */
 async function expectResultsOf(app: TestApp, jobId: string, table: [Cell, Cell, Cell][], pageSize = 100): Promise<void> {
-  const expectedClean = table.flatMap(([n, p, d], i) => (p.clean !== undefined && d.clean !== undefined ? [{ rowNumber: i + 2, sheetName: 'Sheet1', values: { 姓名: n.clean, 手机号: p.clean, 出生日期: d.clean } }] : []));
+  const expectedClean = table.flatMap(([n, p, d], i) =>
+    p.clean !== undefined && d.clean !== undefined
+      ? [{ rowNumber: i + 2, sheetName: 'Sheet1', values: { 姓名: n.clean, 手机号: p.clean, 出生日期: d.clean } }]
+      : [],
+  );
   const expectedExceptions = table.flatMap(([n, p, d], i) =>
     p.clean === undefined || d.clean === undefined
-      ? [{ rowNumber: i + 2, originalData: { 姓名: n.raw, 手机号: p.raw, 出生日期: d.raw }, failing: [p.clean === undefined ? '手机号' : '', d.clean === undefined ? '出生日期' : ''].filter(Boolean), values: [p.raw, d.raw] }]
+      ? [
+          {
+            rowNumber: i + 2,
+            originalData: { 姓名: n.raw, 手机号: p.raw, 出生日期: d.raw },
+            failing: [p.clean === undefined ? '手机号' : '', d.clean === undefined ? '出生日期' : ''].filter(Boolean),
+            values: [p.raw, d.raw],
+          },
+        ]
       : [],
   );
 
@@ -103,7 +129,9 @@ async function expectResultsOf(app: TestApp, jobId: string, table: [Cell, Cell, 
 
   const exceptions = await readAll<ExceptionPage>(app, `${API}/data/exceptions/${jobId}`, pageSize);
   expect(exceptions.first.total).toBe(expectedExceptions.length);
-  expect(exceptions.data.map((e) => ({ rowNumber: e.rowNumber, originalData: e.originalData }))).toEqual(expectedExceptions.map(({ rowNumber, originalData }) => ({ rowNumber, originalData })));
+  expect(exceptions.data.map((e) => ({ rowNumber: e.rowNumber, originalData: e.originalData }))).toEqual(
+    expectedExceptions.map(({ rowNumber, originalData }) => ({ rowNumber, originalData })),
+  );
   exceptions.data.forEach((row, i) => {
     const expected = expectedExceptions[i];
     expect(row.errors.map((e) => e.field)).toEqual(expected.failing);
@@ -166,7 +194,11 @@ describe.each(testDatabases())('HTTP properties on $name', ({ name: dialect }) =
   it('sync upload: every row is queryable as clean data or exception; clean + exceptions = totalRows = stored rows', async () => {
     await fc.assert(
       fc.asyncProperty(rows, fc.integer({ min: 1, max: 7 }), async (table, pageSize) => {
-        const res = await uploadContent<{ jobId: string; totalRows: number; statistics: { totalRows: number; cleanedRows: number; exceptionRows: number; errorsByField: Record<string, number> } }>(app.baseUrl, 'p.csv', csvOf(table), { mode: 'sync', columnTypes: COLUMN_TYPES });
+        const res = await uploadContent<{
+          jobId: string;
+          totalRows: number;
+          statistics: { totalRows: number; cleanedRows: number; exceptionRows: number; errorsByField: Record<string, number> };
+        }>(app.baseUrl, 'p.csv', csvOf(table), { mode: 'sync', columnTypes: COLUMN_TYPES });
         expect(res.status).toBe(200);
         const { statistics } = res.body;
         expect(res.body.totalRows).toBe(table.length);
@@ -221,12 +253,17 @@ describe.each(testDatabases())('HTTP properties on $name', ({ name: dialect }) =
       const seedRecord: fc.Arbitrary<SeedRecord> = fc.record({
         originalName: fc.constantFrom('a.csv', 'B.csv', 'b.csv', '客户.xlsx', 'ｚ.csv', '😀.csv', 'a.csv'),
         size: fc.constantFrom(10, 100, 100, 5000),
-        uploadedAt: fc.tuple(fc.constantFrom(...days), fc.constantFrom('00:00:00.000', '00:00:00.001', '08:30:00.000', '23:59:59.999')).map(([day, time]) => new Date(`${day}T${time}Z`)),
+        uploadedAt: fc
+          .tuple(fc.constantFrom(...days), fc.constantFrom('00:00:00.000', '00:00:00.001', '08:30:00.000', '23:59:59.999'))
+          .map(([day, time]) => new Date(`${day}T${time}Z`)),
         status: fc.constantFrom(...JOB_STATUSES),
         totalRows: fc.constantFrom(0, 1, 3),
       });
       const specs = fc.sample(fc.array(seedRecord, { minLength: 25, maxLength: 25 }), { numRuns: 1, seed: 20_260_501 })[0];
-      records = await seedFileRecords(listApp.db, specs.map((s) => ({ ...s, totalRows: s.status === 'completed' ? s.totalRows : 0 })));
+      records = await seedFileRecords(
+        listApp.db,
+        specs.map((s) => ({ ...s, totalRows: s.status === 'completed' ? s.totalRows : 0 })),
+      );
     });
 
     afterAll(async () => {
@@ -236,7 +273,12 @@ describe.each(testDatabases())('HTTP properties on $name', ({ name: dialect }) =
 
     const dateParam = fc.oneof(
       fc.constantFrom(...days, '2026-04-30', '2026-05-05'),
-      fc.tuple(fc.constantFrom(...days), fc.constantFrom('T00:00:00Z', 'T00:00:00.001Z', 'T08:30:00.000Z', 'T16:30:00+08:00', 'T23:59:59.999Z', 'T07:59:59.999-01:00')).map(([d, t]) => `${d}${t}`),
+      fc
+        .tuple(
+          fc.constantFrom(...days),
+          fc.constantFrom('T00:00:00Z', 'T00:00:00.001Z', 'T08:30:00.000Z', 'T16:30:00+08:00', 'T23:59:59.999Z', 'T07:59:59.999-01:00'),
+        )
+        .map(([d, t]) => `${d}${t}`),
     );
     const query: fc.Arbitrary<FileListQuery> = fc.record(
       {

@@ -10,12 +10,9 @@ function toFullWidth(text: string): string {
 }
 
 const digit = fc.constantFrom(...'0123456789'.split(''));
-const digits = (minLength: number, maxLength: number) =>
-  fc.array(digit, { minLength, maxLength }).map((list) => list.join(''));
+const digits = (minLength: number, maxLength: number) => fc.array(digit, { minLength, maxLength }).map((list) => list.join(''));
 
-const mobile = fc
-  .tuple(fc.constantFrom(...'3456789'.split('')), digits(9, 9))
-  .map(([second, rest]) => `1${second}${rest}`);
+const mobile = fc.tuple(fc.constantFrom(...'3456789'.split('')), digits(9, 9)).map(([second, rest]) => `1${second}${rest}`);
 
 /** Area code without its trunk 0: 10, 2X, or a 3-digit code starting with 3–9. */
 const areaCode = fc.oneof(
@@ -78,9 +75,12 @@ describe('cleanPhone properties', () => {
   it('digit strings of invalid lengths are always flagged', () => {
     const invalidLength = fc.constantFrom(1, 2, 3, 4, 5, 6, 9, 14, 15, 16, 18, 20);
     fc.assert(
-      fc.property(invalidLength.chain((length) => digits(length, length)), (input) => {
-        expect(cleanPhone(input).ok).toBe(false);
-      }),
+      fc.property(
+        invalidLength.chain((length) => digits(length, length)),
+        (input) => {
+          expect(cleanPhone(input).ok).toBe(false);
+        },
+      ),
       RUNS,
     );
   });
@@ -89,7 +89,10 @@ describe('cleanPhone properties', () => {
     // Biased towards the interesting beginnings (0…, 86…), which uniform digits rarely produce.
     const input = fc.oneof(
       fc.constantFrom(10, 12, 13).chain((n) => digits(n, n)),
-      fc.constantFrom(9, 11, 12).chain((n) => digits(n, n)).map((rest) => `0${rest}`),
+      fc
+        .constantFrom(9, 11, 12)
+        .chain((n) => digits(n, n))
+        .map((rest) => `0${rest}`),
       digits(11, 11).map((rest) => `86${rest}`),
     );
     fc.assert(

@@ -26,10 +26,7 @@ const COLUMNS: readonly { header: string; kind: Kind }[] = [
 ];
 
 /** A generated cell: what is written, and what the pipeline must make of it. */
-type Cell =
-  | { state: 'blank'; written: CellValue }
-  | { state: 'valid'; written: CellValue; normalized: string[] }
-  | { state: 'invalid'; written: CellValue };
+type Cell = { state: 'blank'; written: CellValue } | { state: 'valid'; written: CellValue; normalized: string[] } | { state: 'invalid'; written: CellValue };
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
@@ -39,19 +36,17 @@ const mobileArbitrary = fc
   .tuple(fc.integer({ min: 3, max: 9 }), fc.integer({ min: 0, max: 999_999_999 }))
   .map(([second, rest]) => `1${second}${String(rest).padStart(9, '0')}`);
 
-const validPhone = fc
-  .tuple(mobileArbitrary, fc.constantFrom('plain', 'spaces', 'dashes', '+86', '0086', 'number'))
-  .map(([mobile, form]): Cell => {
-    const written: Record<string, CellValue> = {
-      plain: mobile,
-      spaces: `${mobile.slice(0, 3)} ${mobile.slice(3, 7)} ${mobile.slice(7)}`,
-      dashes: `${mobile.slice(0, 3)}-${mobile.slice(3, 7)}-${mobile.slice(7)}`,
-      '+86': `+86 ${mobile}`,
-      '0086': `0086-${mobile}`,
-      number: Number(mobile),
-    };
-    return { state: 'valid', written: written[form], normalized: [mobile] };
-  });
+const validPhone = fc.tuple(mobileArbitrary, fc.constantFrom('plain', 'spaces', 'dashes', '+86', '0086', 'number')).map(([mobile, form]): Cell => {
+  const written: Record<string, CellValue> = {
+    plain: mobile,
+    spaces: `${mobile.slice(0, 3)} ${mobile.slice(3, 7)} ${mobile.slice(7)}`,
+    dashes: `${mobile.slice(0, 3)}-${mobile.slice(3, 7)}-${mobile.slice(7)}`,
+    '+86': `+86 ${mobile}`,
+    '0086': `0086-${mobile}`,
+    number: Number(mobile),
+  };
+  return { state: 'valid', written: written[form], normalized: [mobile] };
+});
 
 /** Too short for any phone (3–6 digits), or not digits at all. */
 const invalidPhone = fc.oneof(
@@ -65,22 +60,20 @@ const calendarDate = fc.date({ min: new Date(Date.UTC(1900, 0, 1)), max: new Dat
   d: d.getUTCDate(),
 }));
 
-const validDate = fc
-  .tuple(calendarDate, fc.constantFrom('iso', 'slash', 'chinese', 'compact', 'dots', 'us', 'native'))
-  .map(([{ y, m, d }, form]): Cell => {
-    const written: Record<string, CellValue> = {
-      iso: `${y}-${pad2(m)}-${pad2(d)}`,
-      slash: `${y}/${m}/${d}`,
-      chinese: `${y}年${m}月${d}日`,
-      compact: `${y}${pad2(m)}${pad2(d)}`,
-      dots: `${y}.${pad2(m)}.${pad2(d)}`,
-      us: `${pad2(m)}/${pad2(d)}/${y}`,
-      // exceljs writes dates before 1900-03-01 one serial too high (it ignores Excel's fictitious
-      // 1900-02-29), so the test input uses text for those.
-      native: y === 1900 && m < 3 ? `${y}-${pad2(m)}-${pad2(d)}` : new Date(Date.UTC(y, m - 1, d)),
-    };
-    return { state: 'valid', written: written[form], normalized: [`${y}-${pad2(m)}-${pad2(d)}`] };
-  });
+const validDate = fc.tuple(calendarDate, fc.constantFrom('iso', 'slash', 'chinese', 'compact', 'dots', 'us', 'native')).map(([{ y, m, d }, form]): Cell => {
+  const written: Record<string, CellValue> = {
+    iso: `${y}-${pad2(m)}-${pad2(d)}`,
+    slash: `${y}/${m}/${d}`,
+    chinese: `${y}年${m}月${d}日`,
+    compact: `${y}${pad2(m)}${pad2(d)}`,
+    dots: `${y}.${pad2(m)}.${pad2(d)}`,
+    us: `${pad2(m)}/${pad2(d)}/${y}`,
+    // exceljs writes dates before 1900-03-01 one serial too high (it ignores Excel's fictitious
+    // 1900-02-29), so the test input uses text for those.
+    native: y === 1900 && m < 3 ? `${y}-${pad2(m)}-${pad2(d)}` : new Date(Date.UTC(y, m - 1, d)),
+  };
+  return { state: 'valid', written: written[form], normalized: [`${y}-${pad2(m)}-${pad2(d)}`] };
+});
 
 const invalidDate = fc.oneof(
   fc.integer({ min: 1900, max: 2100 }).map((y): Cell => ({ state: 'invalid', written: `${y}-13-01` })),
@@ -99,16 +92,14 @@ function writtenLevels(county: CountyUnit): string {
   return names.join('');
 }
 
-const validAddress = fc
-  .tuple(fc.constantFrom(...COUNTIES), fc.constantFrom(...ROADS), fc.integer({ min: 1, max: 999 }))
-  .map(([county, road, number]): Cell => {
-    const detail = `${road}${number}号`;
-    return {
-      state: 'valid',
-      written: `${writtenLevels(county)}${detail}`,
-      normalized: [county.city.province.name, county.city.name, county.name, detail],
-    };
-  });
+const validAddress = fc.tuple(fc.constantFrom(...COUNTIES), fc.constantFrom(...ROADS), fc.integer({ min: 1, max: 999 })).map(([county, road, number]): Cell => {
+  const detail = `${road}${number}号`;
+  return {
+    state: 'valid',
+    written: `${writtenLevels(county)}${detail}`,
+    normalized: [county.city.province.name, county.city.name, county.name, detail],
+  };
+});
 
 const invalidAddress = fc.constantFrom('火星基地', '不详', '江苏省', '北京', '幸福路1号').map((s): Cell => ({ state: 'invalid', written: s }));
 
@@ -142,21 +133,19 @@ interface Table {
   rows: Row[];
 }
 
-const tableArbitrary: fc.Arbitrary<Table> = fc
-  .shuffledSubarray([...COLUMNS], { minLength: 1 })
-  .chain((columns) =>
-    fc.record({
-      columns: fc.constant(columns),
-      rows: fc.array(
-        fc.oneof(
-          { arbitrary: fc.record({ cells: fc.tuple(...columns.map((c) => cellArbitrary(c.kind))), extra: fc.constant(false) }), weight: 12 },
-          { arbitrary: fc.record({ cells: fc.tuple(...columns.map((c) => cellArbitrary(c.kind))), extra: fc.constant(true) }), weight: 1 },
-          { arbitrary: fc.record({ cells: fc.tuple(...columns.map(() => blankCell)), extra: fc.constant(false) }), weight: 1 },
-        ),
-        { maxLength: 30 },
+const tableArbitrary: fc.Arbitrary<Table> = fc.shuffledSubarray([...COLUMNS], { minLength: 1 }).chain((columns) =>
+  fc.record({
+    columns: fc.constant(columns),
+    rows: fc.array(
+      fc.oneof(
+        { arbitrary: fc.record({ cells: fc.tuple(...columns.map((c) => cellArbitrary(c.kind))), extra: fc.constant(false) }), weight: 12 },
+        { arbitrary: fc.record({ cells: fc.tuple(...columns.map((c) => cellArbitrary(c.kind))), extra: fc.constant(true) }), weight: 1 },
+        { arbitrary: fc.record({ cells: fc.tuple(...columns.map(() => blankCell)), extra: fc.constant(false) }), weight: 1 },
       ),
-    }),
-  );
+      { maxLength: 30 },
+    ),
+  }),
+);
 
 // ── what the pipeline must produce ──────────────────────────────────────────────────────────
 
@@ -220,7 +209,10 @@ function checkTotals(stats: ProcessStatistics, tables: Table[]): void {
   const nonBlank = tables.reduce((sum, t) => sum + t.rows.filter((r) => !isBlankRow(r)).length, 0);
   expect(stats.totalRows).toBe(nonBlank);
   expect(stats.totalRows).toBe(stats.cleanedRows + stats.exceptionRows);
-  const invalidCells = tables.reduce((sum, t) => sum + t.rows.reduce((n, r) => n + r.cells.filter((c) => c.state === 'invalid').length + (r.extra ? 1 : 0), 0), 0);
+  const invalidCells = tables.reduce(
+    (sum, t) => sum + t.rows.reduce((n, r) => n + r.cells.filter((c) => c.state === 'invalid').length + (r.extra ? 1 : 0), 0),
+    0,
+  );
   expect(Object.values(stats.errorsByType).reduce((a, b) => a + b, 0)).toBe(invalidCells);
 }
 
@@ -260,7 +252,9 @@ describe('processFile properties', () => {
   it('xlsx with native numbers and dates: the same outcome as the text', async () => {
     await fc.assert(
       fc.asyncProperty(tableArbitrary, async (table) => {
-        const path = await writeXlsxFile(join(tmp.dir, `t${++counter}.xlsx`), [{ name: '数据', rows: [table.columns.map((c) => c.header), ...table.rows.map(writtenRow)] }]);
+        const path = await writeXlsxFile(join(tmp.dir, `t${++counter}.xlsx`), [
+          { name: '数据', rows: [table.columns.map((c) => c.header), ...table.rows.map(writtenRow)] },
+        ]);
         const sink = new RecordingSink();
         if (table.rows.every(isBlankRow)) {
           await expect(processFile(path, sink)).rejects.toMatchObject({ code: 'EMPTY_FILE' });

@@ -31,9 +31,12 @@ describe('属性3: a single worker starts tasks in enqueue order', () => {
   });
 
   it('start order equals enqueue order for any permutation of the created tasks', async () => {
-    const runArb = fc
-      .integer({ min: 2, max: 7 })
-      .chain((n) => fc.record({ sizes: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: n, maxLength: n }), order: fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }) }));
+    const runArb = fc.integer({ min: 2, max: 7 }).chain((n) =>
+      fc.record({
+        sizes: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: n, maxLength: n }),
+        order: fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+      }),
+    );
 
     await fc.assert(
       fc.asyncProperty(runArb, async ({ sizes, order }) => {

@@ -116,10 +116,14 @@ describe('属性15: metrics equal the observed counts', () => {
         }
 
         // Every task has ended, in the database and in BullMQ.
-        await waitFor(async () => {
-          const states = await Promise.all(ids.map(async (id) => (await h.queue.getJob(id))?.getState()));
-          return states.every((s) => s === 'completed' || s === 'failed');
-        }, 'every job to finish in BullMQ', 20_000);
+        await waitFor(
+          async () => {
+            const states = await Promise.all(ids.map(async (id) => (await h.queue.getJob(id))?.getState()));
+            return states.every((s) => s === 'completed' || s === 'failed');
+          },
+          'every job to finish in BullMQ',
+          20_000,
+        );
 
         const completed = run.completed.length + run.flaky.length;
         const rows = [...run.completed, ...run.flaky].reduce((a, b) => a + b, 0);
@@ -132,7 +136,11 @@ describe('属性15: metrics equal the observed counts', () => {
           timed: before.timed + completed,
         };
         // Counters follow the queue's event stream: wait until they arrive, then make sure nothing more does.
-        await waitFor(async () => JSON.stringify(snapshot(await scrape())) === JSON.stringify(expected), `counters to reach ${JSON.stringify(expected)}`, 5000).catch(() => undefined);
+        await waitFor(
+          async () => JSON.stringify(snapshot(await scrape())) === JSON.stringify(expected),
+          `counters to reach ${JSON.stringify(expected)}`,
+          5000,
+        ).catch(() => undefined);
         await sleep(50);
         const metrics = await scrape();
         expect(snapshot(metrics)).toEqual(expected);
@@ -143,7 +151,9 @@ describe('属性15: metrics equal the observed counts', () => {
         expect(metrics.get('dcs_workers_active')).toBe(1);
         // BullMQ: a cancel while processing ends as a completed job, a timeout as a failed one.
         const states = await Promise.all(ids.map(async (id) => `${id.slice(0, 8)}:${await (await h.queue.getJob(id))?.getState()}`));
-        expect(counts.completed - countsBefore.completed, `${JSON.stringify(countsBefore)} → ${JSON.stringify(counts)}; ${states.join(' ')}`).toBe(completed + run.cancelled);
+        expect(counts.completed - countsBefore.completed, `${JSON.stringify(countsBefore)} → ${JSON.stringify(counts)}; ${states.join(' ')}`).toBe(
+          completed + run.cancelled,
+        );
         expect(counts.failed - countsBefore.failed).toBe(run.failed + run.timeout);
         expect(counts.waiting + counts.active + counts.delayed).toBe(0);
 
@@ -182,10 +192,14 @@ describe('SPEC R9.3: the error rate of /api/queue/stats', () => {
       h.uploadCsv(CORRUPTED_CSV, 'failed-1.csv'),
       h.uploadCsv(sampleCsv(2), 'timeout-1.csv'),
     ]);
-    const records = await waitFor(async () => {
-      const rs = await Promise.all(uploads.map((u) => h.db.getFileRecordByJobId(u.taskId)));
-      return rs.every((r) => r && ['completed', 'failed', 'timeout'].includes(r.status)) ? rs : undefined;
-    }, 'every task to end', 20_000);
+    const records = await waitFor(
+      async () => {
+        const rs = await Promise.all(uploads.map((u) => h.db.getFileRecordByJobId(u.taskId)));
+        return rs.every((r) => r && ['completed', 'failed', 'timeout'].includes(r.status)) ? rs : undefined;
+      },
+      'every task to end',
+      20_000,
+    );
     expect(records.map((r) => r!.status).sort()).toEqual(['completed', 'completed', 'failed', 'timeout']);
     const { body } = await getJson<QueueStats>(`${h.baseUrl}/api/queue/stats`);
     // 2 of the 4 finished tasks did not succeed.

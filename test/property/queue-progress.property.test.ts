@@ -46,7 +46,10 @@ function pipelineReports(run: { trueTotal: number; steps: Step[]; endDtMs: numbe
   if (run.startsQueued) reports.push({ atDelta: 0, progress: { phase: 'queued', processedRows: 0, totalRows: 0, totalIsEstimate: true } });
   reports.push({ atDelta: 0, progress: { phase: 'parsing', processedRows: 0, totalRows: 0, totalIsEstimate: true } });
   let processed = 0;
-  const cleaningFirst = { atDelta: 0, progress: { phase: 'cleaning' as Phase, processedRows: 0, totalRows: Math.round(run.trueTotal * 0.9), totalIsEstimate: true } };
+  const cleaningFirst = {
+    atDelta: 0,
+    progress: { phase: 'cleaning' as Phase, processedRows: 0, totalRows: Math.round(run.trueTotal * 0.9), totalIsEstimate: true },
+  };
   reports.push(cleaningFirst);
   for (const step of run.steps) {
     processed = Math.min(run.trueTotal, processed + step.rows);

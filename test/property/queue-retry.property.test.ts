@@ -15,11 +15,36 @@ import { classifyError } from '../../src/queue/error-handler.js';
 import { codedError, sampleCsv, ScriptedDatabase, startHarness, waitFor, type Harness } from '../support/queue-harness.js';
 
 /** SPEC R8: network, resource and database-availability failures. */
-const RETRYABLE_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ENOMEM', 'ENOSPC', 'ECONNREFUSED', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN', 'EMFILE', 'SQLITE_BUSY', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', '57P01', '08006', '53300'];
+const RETRYABLE_CODES = [
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOMEM',
+  'ENOSPC',
+  'ECONNREFUSED',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'EMFILE',
+  'SQLITE_BUSY',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_LOCK_DEADLOCK',
+  '57P01',
+  '08006',
+  '53300',
+];
 /** Permission and missing-file problems. */
 const PERMANENT_CODES = ['EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'EROFS'];
 /** Format and business errors of the product. */
-const PERMANENT_APP_CODES: ErrorCode[] = ['UNSUPPORTED_FILE_TYPE', 'CORRUPTED_FILE', 'EMPTY_FILE', 'FILE_SIZE_EXCEEDED', 'ZIP_BOMB_DETECTED', 'ROW_LIMIT_EXCEEDED', 'FILE_NOT_FOUND', 'PROCESSING_TIMEOUT'];
+const PERMANENT_APP_CODES: ErrorCode[] = [
+  'UNSUPPORTED_FILE_TYPE',
+  'CORRUPTED_FILE',
+  'EMPTY_FILE',
+  'FILE_SIZE_EXCEEDED',
+  'ZIP_BOMB_DETECTED',
+  'ROW_LIMIT_EXCEEDED',
+  'FILE_NOT_FOUND',
+  'PROCESSING_TIMEOUT',
+];
 const RETRYABLE_APP_CODES: ErrorCode[] = ['QUEUE_UNAVAILABLE', 'DATABASE_UNAVAILABLE'];
 
 /** Messages that mean nothing to the classifier (no connection-loss wording). */
@@ -36,7 +61,9 @@ const rootArb: fc.Arbitrary<Generated> = fc.oneof(
   fc.tuple(fc.constantFrom(...PERMANENT_CODES), neutralMessageArb).map(([code, m]) => ({ error: codedError(code, m), kind: 'permanent' as const, code })),
   fc.tuple(fc.constantFrom(...PERMANENT_APP_CODES), neutralMessageArb).map(([code, m]) => ({ error: new AppError(code, m), kind: 'permanent' as const, code })),
   fc.tuple(fc.constantFrom(...RETRYABLE_APP_CODES), neutralMessageArb).map(([code, m]) => ({ error: new AppError(code, m), kind: 'retryable' as const, code })),
-  fc.constantFrom('Connection terminated unexpectedly', 'socket hang up', 'database is locked', 'Connection lost: The server closed the connection.').map((m) => ({ error: new Error(m), kind: 'retryable' as const, code: 'CONNECTION_LOST' })),
+  fc
+    .constantFrom('Connection terminated unexpectedly', 'socket hang up', 'database is locked', 'Connection lost: The server closed the connection.')
+    .map((m) => ({ error: new Error(m), kind: 'retryable' as const, code: 'CONNECTION_LOST' })),
 );
 
 /** The root error wrapped in 0–4 plain Errors (`new Error(msg, { cause })`), as libraries do. */
@@ -98,7 +125,10 @@ describe('属性13: retry counts and backoff of a running worker', () => {
 
         // Scripted before the upload: the worker may start the task before the answer arrives.
         const fileName = `retry-${++uploads}.csv`;
-        script.set(fileName, Array.from({ length: failingAttempts }, () => () => failure.error));
+        script.set(
+          fileName,
+          Array.from({ length: failingAttempts }, () => () => failure.error),
+        );
         const { taskId } = await h.uploadCsv(sampleCsv(2), fileName);
 
         const succeeds = failure.kind === 'retryable' && failingAttempts <= maxRetries;

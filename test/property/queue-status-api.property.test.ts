@@ -62,7 +62,11 @@ const stateArb = fc.oneof(
   fc.constant({ status: 'pending' as JobStatus }),
   fc.record({ status: fc.constant('processing' as JobStatus), live: fc.option(liveProgressArb, { nil: undefined }) }),
   fc.record({ status: fc.constant('completed' as JobStatus), rows: fc.integer({ min: 1, max: 30 }) }),
-  fc.record({ status: fc.constantFrom<JobStatus>('failed', 'timeout'), code: fc.constantFrom('CORRUPTED_FILE', 'ECONNRESET', 'PROCESSING_TIMEOUT'), message: fc.string({ minLength: 1, maxLength: 40 }) }),
+  fc.record({
+    status: fc.constantFrom<JobStatus>('failed', 'timeout'),
+    code: fc.constantFrom('CORRUPTED_FILE', 'ECONNRESET', 'PROCESSING_TIMEOUT'),
+    message: fc.string({ minLength: 1, maxLength: 40 }),
+  }),
   fc.constant({ status: 'cancelled' as JobStatus }),
 );
 
@@ -118,14 +122,28 @@ describe('属性11: check-status is complete and well-formed in every state', ()
 
         switch (state.status) {
           case 'pending':
-            expect(view).toMatchObject({ progress: 0, currentPhase: 'queued', estimatedTimeRemaining: null, statistics: null, startedAt: null, completedAt: null, errorMessage: null });
+            expect(view).toMatchObject({
+              progress: 0,
+              currentPhase: 'queued',
+              estimatedTimeRemaining: null,
+              statistics: null,
+              startedAt: null,
+              completedAt: null,
+              errorMessage: null,
+            });
             break;
           case 'processing':
             expect(view.startedAt).not.toBeNull();
             expect(view.completedAt).toBeNull();
             expect(view.statistics).toBeNull();
             if (live) {
-              expect(view).toMatchObject({ progress: live.progress, processedRows: live.processedRows, totalRows: live.totalRows, currentPhase: live.phase, estimatedTimeRemaining: live.estimatedTimeRemaining });
+              expect(view).toMatchObject({
+                progress: live.progress,
+                processedRows: live.processedRows,
+                totalRows: live.totalRows,
+                currentPhase: live.phase,
+                estimatedTimeRemaining: live.estimatedTimeRemaining,
+              });
             } else {
               expect(view).toMatchObject({ progress: 0, processedRows: 0 });
             }
@@ -134,7 +152,14 @@ describe('属性11: check-status is complete and well-formed in every state', ()
             const stats = view.statistics!;
             expect(stats.totalRows).toBe(rows);
             expect(stats.cleanedRows + stats.exceptionRows).toBe(rows);
-            expect(view).toMatchObject({ progress: 100, processedRows: rows, totalRows: rows, currentPhase: 'done', estimatedTimeRemaining: 0, errorMessage: null });
+            expect(view).toMatchObject({
+              progress: 100,
+              processedRows: rows,
+              totalRows: rows,
+              currentPhase: 'done',
+              estimatedTimeRemaining: 0,
+              errorMessage: null,
+            });
             expect(view.startedAt).not.toBeNull();
             expect(view.completedAt).not.toBeNull();
             break;
@@ -156,7 +181,9 @@ describe('属性11: check-status is complete and well-formed in every state', ()
         // The original endpoint keeps its shape: {jobId, status, progress, statistics?}.
         const original = await getJson<Record<string, unknown>>(`${h.baseUrl}/api/data-cleaning/status/${taskId}`);
         expect(original.status).toBe(200);
-        expect(Object.keys(original.body).sort()).toEqual(state.status === 'completed' ? ['jobId', 'progress', 'statistics', 'status'] : ['jobId', 'progress', 'status']);
+        expect(Object.keys(original.body).sort()).toEqual(
+          state.status === 'completed' ? ['jobId', 'progress', 'statistics', 'status'] : ['jobId', 'progress', 'status'],
+        );
         expect(original.body).toMatchObject({ jobId: taskId, status: state.status, progress: view.progress });
       }),
       { numRuns: 100 },
@@ -166,23 +193,34 @@ describe('属性11: check-status is complete and well-formed in every state', ()
   it('answers 404 for an unknown task id and 400 for a malformed one, in the common error format', async () => {
     const uuidArb = fc.uuid().map((u) => u.toLowerCase());
     const malformedArb = fc
-      .oneof(fc.string({ minLength: 1, maxLength: 120 }), fc.uuid().map((u) => `${u}x`), fc.uuid().map((u) => u.replace(/-/g, '')), fc.stringMatching(/^[0-9a-z-]{1,40}$/))
+      .oneof(
+        fc.string({ minLength: 1, maxLength: 120 }),
+        fc.uuid().map((u) => `${u}x`),
+        fc.uuid().map((u) => u.replace(/-/g, '')),
+        fc.stringMatching(/^[0-9a-z-]{1,40}$/),
+      )
       .filter((s) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s) && s.trim() !== '' && s !== '.' && s !== '..');
     await fc.assert(
-      fc.asyncProperty(fc.oneof(uuidArb.map((id) => ({ id, malformed: false })), malformedArb.map((id) => ({ id, malformed: true }))), async ({ id, malformed }) => {
-        for (const path of ['check-status', 'status']) {
-          const { status, body } = await getJson(`${h.baseUrl}/api/data-cleaning/${path}/${encodeURIComponent(id)}`);
-          const error = errorSchema.parse(body);
-          expect(error.statusCode).toBe(status);
-          if (malformed) {
-            expect(status).toBe(400);
-            expect(['INVALID_TASK_ID', 'INVALID_REQUEST']).toContain(error.errorCode);
-          } else {
-            expect(status).toBe(404);
-            expect(error.errorCode).toBe('JOB_NOT_FOUND');
+      fc.asyncProperty(
+        fc.oneof(
+          uuidArb.map((id) => ({ id, malformed: false })),
+          malformedArb.map((id) => ({ id, malformed: true })),
+        ),
+        async ({ id, malformed }) => {
+          for (const path of ['check-status', 'status']) {
+            const { status, body } = await getJson(`${h.baseUrl}/api/data-cleaning/${path}/${encodeURIComponent(id)}`);
+            const error = errorSchema.parse(body);
+            expect(error.statusCode).toBe(status);
+            if (malformed) {
+              expect(status).toBe(400);
+              expect(['INVALID_TASK_ID', 'INVALID_REQUEST']).toContain(error.errorCode);
+            } else {
+              expect(status).toBe(404);
+              expect(error.errorCode).toBe('JOB_NOT_FOUND');
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });

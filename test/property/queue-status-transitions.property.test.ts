@@ -44,9 +44,7 @@ const LEGAL = new Set([
 ]);
 
 type Decision =
-  | { kind: 'ok' | 'retryable' | 'timeout' }
-  | { kind: 'permanent'; error: unknown }
-  | { kind: 'holdAfterStart'; reached: () => void; release: Promise<void> };
+  { kind: 'ok' | 'retryable' | 'timeout' } | { kind: 'permanent'; error: unknown } | { kind: 'holdAfterStart'; reached: () => void; release: Promise<void> };
 
 interface Arrival {
   jobId: string;

@@ -39,10 +39,13 @@ const invalidArb = fc.constantFrom(
   { name: 'report.xlsx', content: Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n'), errorCode: 'UNSUPPORTED_FILE_TYPE' },
 );
 
-const uploadArb = fc.array(fc.oneof({ weight: 3, arbitrary: csvArb.map((f) => ({ ...f, errorCode: undefined as string | undefined })) }, { weight: 1, arbitrary: invalidArb }), {
-  minLength: 1,
-  maxLength: 3,
-});
+const uploadArb = fc.array(
+  fc.oneof({ weight: 3, arbitrary: csvArb.map((f) => ({ ...f, errorCode: undefined as string | undefined })) }, { weight: 1, arbitrary: invalidArb }),
+  {
+    minLength: 1,
+    maxLength: 3,
+  },
+);
 
 describe('属性1: an upload creates exactly one queued, pending task', () => {
   let h: Harness;
@@ -85,7 +88,14 @@ describe('属性1: an upload creates exactly one queued, pending task', () => {
           expect(await job?.getState()).toBe('waiting');
 
           const record = await h.db.getFileRecordByJobId(taskId);
-          expect(record).toMatchObject({ id: body.fileId, status: 'pending', size: file.content.length, fileType: 'csv', originalName: file.name, attempts: 0 });
+          expect(record).toMatchObject({
+            id: body.fileId,
+            status: 'pending',
+            size: file.content.length,
+            fileType: 'csv',
+            originalName: file.name,
+            attempts: 0,
+          });
           expect(record?.enqueuedAt).toBeInstanceOf(Date);
           // The stored file is the uploaded bytes, under a generated key (never the client's name).
           expect(record?.storageKey).not.toContain(file.name);

@@ -132,7 +132,16 @@ describe.each(testDatabases())('listFileRecords on $name', ({ name }) => {
         cleanedRows: spec.rows,
         exceptionRows: 0,
         processingTimeMs: 1,
-        statistics: { totalRows: spec.rows, cleanedRows: spec.rows, exceptionRows: 0, errorsByType: {}, errorsByField: {}, processingTimeMs: 1, format: 'csv', sheets: [] },
+        statistics: {
+          totalRows: spec.rows,
+          cleanedRows: spec.rows,
+          exceptionRows: 0,
+          errorsByType: {},
+          errorsByField: {},
+          processingTimeMs: 1,
+          format: 'csv',
+          sheets: [],
+        },
         layout: [],
       });
     }

@@ -98,7 +98,9 @@ interface WithPageHelpers {
 
 /** Calls `window.__uiTest[name](element)` on the locator's element (waiting up to `timeoutMs` for it). */
 export function onElement<T>(locator: Locator, name: string, timeoutMs?: number): Promise<T> {
-  return locator.evaluate((element: unknown, helper: string) => (globalThis as unknown as WithPageHelpers).__uiTest[helper](element) as T, name, { timeout: timeoutMs });
+  return locator.evaluate((element: unknown, helper: string) => (globalThis as unknown as WithPageHelpers).__uiTest[helper](element) as T, name, {
+    timeout: timeoutMs,
+  });
 }
 
 /** A `<dl>` of `<div><dt/><dd/></div>` pairs as term → text. */
@@ -111,7 +113,8 @@ export const markedColumns = (table: Locator) => onElement<string[][]>(table, 'm
 export const focusedElement = (page: Page) => page.evaluate<string>('window.__uiTest.focused()');
 
 /** Controls whose accessible name Chromium must be able to compute. */
-const NAMED_CONTROLS = 'input:not([type=hidden]), select, textarea, button, a[href], [role=button], [role=tab], [role=progressbar], [role=region], dialog[open], nav';
+const NAMED_CONTROLS =
+  'input:not([type=hidden]), select, textarea, button, a[href], [role=button], [role=tab], [role=progressbar], [role=region], dialog[open], nav';
 
 interface AXValue {
   value?: unknown;

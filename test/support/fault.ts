@@ -62,10 +62,22 @@ export async function storedRows(databaseUrl: string, jobId: string): Promise<St
     }
   }
   if (/^postgres(ql)?:/.test(databaseUrl)) {
-    return withPostgres(databaseUrl, async (client) => toCounts((await client.query<Row>(COUNT_SQL((i) => `$${i}`), params)).rows[0]));
+    return withPostgres(databaseUrl, async (client) =>
+      toCounts(
+        (
+          await client.query<Row>(
+            COUNT_SQL((i) => `$${i}`),
+            params,
+          )
+        ).rows[0],
+      ),
+    );
   }
   return withMysql(databaseUrl, async (connection) => {
-    const [rows] = await connection.query(COUNT_SQL(() => '?', '`row_number`'), params);
+    const [rows] = await connection.query(
+      COUNT_SQL(() => '?', '`row_number`'),
+      params,
+    );
     return toCounts((rows as Row[])[0]);
   });
 }

@@ -124,24 +124,60 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
     expect: 'COLUMN_LIMIT_EXCEEDED',
     note: '10,000 columns',
   });
-  await add('ragged-and-wide-row.csv', `${HEADER}${'x,'.repeat(5000)}x\n`, { expect: 'COLUMN_LIMIT_EXCEEDED', note: 'a data row with 5,001 fields under a 4-column header' });
+  await add('ragged-and-wide-row.csv', `${HEADER}${'x,'.repeat(5000)}x\n`, {
+    expect: 'COLUMN_LIMIT_EXCEEDED',
+    note: 'a data row with 5,001 fields under a 4-column header',
+  });
   await add('cr-only.csv', (HEADER + ROW + ROW).replace(/\n/g, '\r'), { expect: 'ok', format: 'csv', dataRows: 2, note: 'classic Mac CR line endings' });
   await add('lone-quote.csv', '"', { expect: 'CORRUPTED_FILE', note: 'a single double quote' });
-  await add('unterminated-quote.csv', `${HEADER}${ROW}李四,"13912345678,1985-03-02,北京\n`, { expect: 'CORRUPTED_FILE', note: 'an opening quote never closed before EOF' });
-  await add('quotes-everywhere.csv', `${HEADER}"a""b",c"d,"e\r\nf",""\n`, { expect: 'ok', format: 'csv', dataRows: 1, note: 'doubled quotes, a stray quote inside an unquoted field, a quoted CRLF' });
+  await add('unterminated-quote.csv', `${HEADER}${ROW}李四,"13912345678,1985-03-02,北京\n`, {
+    expect: 'CORRUPTED_FILE',
+    note: 'an opening quote never closed before EOF',
+  });
+  await add('quotes-everywhere.csv', `${HEADER}"a""b",c"d,"e\r\nf",""\n`, {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 1,
+    note: 'doubled quotes, a stray quote inside an unquoted field, a quoted CRLF',
+  });
 
   // — encodings —
-  await add('gbk.csv', iconv.encode(HEADER + ROW + '李四,13912345678,1985-03-02,广东省深圳市南山区\n', 'gbk'), { expect: 'ok', format: 'csv', dataRows: 2, note: 'GBK without BOM' });
-  await add('utf16le-bom.csv', iconv.encode(HEADER + ROW, 'utf16le', { addBOM: true }), { expect: 'ok', format: 'csv', dataRows: 1, note: 'UTF-16LE with BOM' });
-  await add('utf16be-bom.csv', iconv.encode(HEADER + ROW, 'utf16be', { addBOM: true }), { expect: 'ok', format: 'csv', dataRows: 1, note: 'UTF-16BE with BOM' });
-  await add('utf16le-no-bom.csv', iconv.encode(HEADER + ROW + ROW, 'utf16le'), { expect: 'ok', format: 'csv', dataRows: 2, note: 'UTF-16LE without BOM (zero-byte pattern)' });
+  await add('gbk.csv', iconv.encode(HEADER + ROW + '李四,13912345678,1985-03-02,广东省深圳市南山区\n', 'gbk'), {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 2,
+    note: 'GBK without BOM',
+  });
+  await add('utf16le-bom.csv', iconv.encode(HEADER + ROW, 'utf16le', { addBOM: true }), {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 1,
+    note: 'UTF-16LE with BOM',
+  });
+  await add('utf16be-bom.csv', iconv.encode(HEADER + ROW, 'utf16be', { addBOM: true }), {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 1,
+    note: 'UTF-16BE with BOM',
+  });
+  await add('utf16le-no-bom.csv', iconv.encode(HEADER + ROW + ROW, 'utf16le'), {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 2,
+    note: 'UTF-16LE without BOM (zero-byte pattern)',
+  });
   await add('invalid-utf8.csv', Buffer.concat([Buffer.from(HEADER + ROW.repeat(40)), Buffer.from([0xff, 0xfe, 0x41, 0x2c, 0xc3, 0x28, 0x0a])]), {
     expect: 'ok',
     format: 'csv',
     dataRows: 41,
     note: 'UTF-8 with a few invalid bytes: read with replacement characters',
   });
-  await add('nul-bytes.csv', `${HEADER}${ROW.repeat(30)}王\u0000五,13712345678,,\n`, { expect: 'ok', format: 'csv', dataRows: 31, note: 'a stray NUL byte in a text file' });
+  await add('nul-bytes.csv', `${HEADER}${ROW.repeat(30)}王\u0000五,13712345678,,\n`, {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 31,
+    note: 'a stray NUL byte in a text file',
+  });
 
   // — not tables / disguised —
   await add('binary-noise.csv', noise(64 * 1024), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'random bytes named .csv' });
@@ -149,9 +185,19 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
     expect: 'UNSUPPORTED_FILE_TYPE',
     note: 'PDF header',
   });
-  await add('image.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), noise(1024)]), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'PNG signature' });
-  await add('program.exe', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56), noise(4096)]), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'ELF executable', originalName: 'data.xlsx' });
-  await add('windows.exe', Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), Buffer.alloc(200), noise(2048)]), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'PE/MZ executable' });
+  await add('image.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), noise(1024)]), {
+    expect: 'UNSUPPORTED_FILE_TYPE',
+    note: 'PNG signature',
+  });
+  await add('program.exe', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56), noise(4096)]), {
+    expect: 'UNSUPPORTED_FILE_TYPE',
+    note: 'ELF executable',
+    originalName: 'data.xlsx',
+  });
+  await add('windows.exe', Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), Buffer.alloc(200), noise(2048)]), {
+    expect: 'UNSUPPORTED_FILE_TYPE',
+    note: 'PE/MZ executable',
+  });
   const { gzipSync } = await import('node:zlib');
   await add('data.csv.gz', gzipSync(HEADER + ROW), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'gzip-compressed CSV' });
   await add('web-export.xls', '<html><body><table><tr><td>姓名</td></tr><tr><td>张三</td></tr></table></body></html>', {
@@ -160,15 +206,30 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
   });
   await add('xls-renamed.csv', xlsBytes(), { expect: 'ok', format: 'xls', dataRows: 2, note: 'an .xls named .csv: content wins' });
   await add('csv-renamed.xlsx', HEADER + ROW, { expect: 'ok', format: 'csv', dataRows: 1, note: 'a CSV named .xlsx' });
-  await add('passwd.csv', HEADER + ROW, { expect: 'ok', format: 'csv', dataRows: 1, originalName: '../../etc/passwd.csv', note: 'path-traversal upload name: the name must not matter' });
-  await add('odd-name.csv', HEADER + ROW, { expect: 'ok', format: 'csv', dataRows: 1, originalName: '名单\n; rm -rf ~ $(reboot).xlsx', note: 'control characters and shell syntax in the upload name' });
+  await add('passwd.csv', HEADER + ROW, {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 1,
+    originalName: '../../etc/passwd.csv',
+    note: 'path-traversal upload name: the name must not matter',
+  });
+  await add('odd-name.csv', HEADER + ROW, {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 1,
+    originalName: '名单\n; rm -rf ~ $(reboot).xlsx',
+    note: 'control characters and shell syntax in the upload name',
+  });
 
   // — OLE2 —
   const xls = xlsBytes();
   await add('truncated.xls', xls.subarray(0, Math.floor(xls.length / 2)), { expect: 'CORRUPTED_FILE', note: 'an .xls cut in half' });
   await add('corrupted-ole.xls', Buffer.concat([xls.subarray(0, 8), noise(4096, 7)]), { expect: 'CORRUPTED_FILE', note: 'OLE2 magic followed by garbage' });
   await add('word.doc', oleFile({ WordDocument: noise(1024, 3) }), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'OLE2 container without a workbook stream' });
-  await add('encrypted.xlsx', oleFile({ EncryptionInfo: noise(512, 5), EncryptedPackage: noise(4096, 6) }), { expect: 'UNSUPPORTED_FILE_TYPE', note: 'password-protected xlsx (OLE2 EncryptedPackage)' });
+  await add('encrypted.xlsx', oleFile({ EncryptionInfo: noise(512, 5), EncryptedPackage: noise(4096, 6) }), {
+    expect: 'UNSUPPORTED_FILE_TYPE',
+    note: 'password-protected xlsx (OLE2 EncryptedPackage)',
+  });
 
   // — zip / xlsx —
   const xlsx = await validXlsxBytes(50);
@@ -176,13 +237,23 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
   const garbled = Buffer.from(xlsx);
   noise(600, 9).copy(garbled, 200); // inside the first entries' compressed data, central directory intact
   await add('garbled-entries.xlsx', garbled, { expect: 'CORRUPTED_FILE', note: 'central directory intact, compressed data overwritten' });
-  await addZip('document.docx', [{ name: '[Content_Types].xml', data: '<Types/>' }, { name: 'word/document.xml', data: '<w:document/>' }], {
-    expect: 'UNSUPPORTED_FILE_TYPE',
-    note: 'a Word document',
-  });
+  await addZip(
+    'document.docx',
+    [
+      { name: '[Content_Types].xml', data: '<Types/>' },
+      { name: 'word/document.xml', data: '<w:document/>' },
+    ],
+    {
+      expect: 'UNSUPPORTED_FILE_TYPE',
+      note: 'a Word document',
+    },
+  );
   await writeZip(join(dir, 'inner-1.zip'), [{ name: 'data.csv', data: HEADER + ROW }]);
   await writeZip(join(dir, 'inner-2.zip'), [{ name: 'inner-1.zip', data: await readFile(join(dir, 'inner-1.zip')) }]);
-  await addZip('nested.zip', [{ name: 'inner-2.zip', data: await readFile(join(dir, 'inner-2.zip')) }], { expect: 'UNSUPPORTED_FILE_TYPE', note: 'zip in zip in zip' });
+  await addZip('nested.zip', [{ name: 'inner-2.zip', data: await readFile(join(dir, 'inner-2.zip')) }], {
+    expect: 'UNSUPPORTED_FILE_TYPE',
+    note: 'zip in zip in zip',
+  });
   const bombRow = (r: number): string => `<row r="${r}"><c r="A${r}"><v>0</v></c><c r="B${r}"><v>0</v></c><c r="C${r}"><v>0</v></c></row>`;
   await addZip(
     'zip-bomb.xlsx',
@@ -208,17 +279,31 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
   );
   await addZip(
     'many-entries.xlsx',
-    [...minimalXlsxEntries([{ name: 'Sheet1', sheetData: inlineRow(1, ['a']) }]), ...Array.from({ length: 12_000 }, (_v, i) => ({ name: `xl/media/pad${i}.bin`, data: 'x', store: true }))],
+    [
+      ...minimalXlsxEntries([{ name: 'Sheet1', sheetData: inlineRow(1, ['a']) }]),
+      ...Array.from({ length: 12_000 }, (_v, i) => ({ name: `xl/media/pad${i}.bin`, data: 'x', store: true })),
+    ],
     { expect: 'ZIP_BOMB_DETECTED', note: '12,000 zip entries' },
   );
-  await addZip('missing-shared-strings.xlsx', minimalXlsxEntries([{ name: 'Sheet1', sheetData: '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' }], { sharedStrings: 'omit' }), {
-    expect: 'CORRUPTED_FILE',
-    note: 'cells reference sharedStrings.xml, which is absent',
-  });
+  await addZip(
+    'missing-shared-strings.xlsx',
+    minimalXlsxEntries([{ name: 'Sheet1', sheetData: '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' }], { sharedStrings: 'omit' }),
+    {
+      expect: 'CORRUPTED_FILE',
+      note: 'cells reference sharedStrings.xml, which is absent',
+    },
+  );
   await addZip(
     'date1904.xlsx',
     minimalXlsxEntries(
-      [{ name: 'Mac', sheetData: inlineRow(1, ['姓名', '出生日期']) + '<row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c><c r="B2" s="1"><v>0</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>李四</t></is></c><c r="B3" s="2"><v>31546</v></c></row>' }],
+      [
+        {
+          name: 'Mac',
+          sheetData:
+            inlineRow(1, ['姓名', '出生日期']) +
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c><c r="B2" s="1"><v>0</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>李四</t></is></c><c r="B3" s="2"><v>31546</v></c></row>',
+        },
+      ],
       { date1904: true, stylesXml: DATE_STYLES_XML },
     ),
     { expect: 'ok', format: 'xlsx', dataRows: 2, note: '1904 date system: serial 0 is 1904-01-01, 31546 is 1990-05-15' },
@@ -240,19 +325,35 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
     ),
     { expect: 'ok', format: 'xlsx', dataRows: 2, note: 'formulas: cached values, string/error results, uncalculated formula, shared formula' },
   );
-  await addZip('columns-10000.xlsx', minimalXlsxEntries([{ name: 'Wide', sheetData: `<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c><c r="NTP1"><v>1</v></c></row>` }]), {
-    expect: 'COLUMN_LIMIT_EXCEEDED',
-    note: 'a header cell in column 10,000 (NTP)',
-  });
+  await addZip(
+    'columns-10000.xlsx',
+    minimalXlsxEntries([{ name: 'Wide', sheetData: `<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c><c r="NTP1"><v>1</v></c></row>` }]),
+    {
+      expect: 'COLUMN_LIMIT_EXCEEDED',
+      note: 'a header cell in column 10,000 (NTP)',
+    },
+  );
   await addZip('forged-column.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: '<row r="1"><c r="ZZZZZZZZ1"><v>1</v></c></row>' }]), {
     expect: 'COLUMN_LIMIT_EXCEEDED',
-    note: 'a cell reference far beyond Excel\'s last column',
+    note: "a cell reference far beyond Excel's last column",
   });
-  await addZip('empty-sheets.xlsx', minimalXlsxEntries([{ name: 'A', sheetData: '' }, { name: 'B', sheetData: '<row r="1"/><row r="2"><c r="A2" s="0"/></row>' }]), {
-    expect: 'EMPTY_FILE',
-    note: 'a workbook whose sheets hold no value',
+  await addZip(
+    'empty-sheets.xlsx',
+    minimalXlsxEntries([
+      { name: 'A', sheetData: '' },
+      { name: 'B', sheetData: '<row r="1"/><row r="2"><c r="A2" s="0"/></row>' },
+    ]),
+    {
+      expect: 'EMPTY_FILE',
+      note: 'a workbook whose sheets hold no value',
+    },
+  );
+  await addZip('header-only.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: inlineRow(1, ['姓名', '手机号']) }]), {
+    expect: 'ok',
+    format: 'xlsx',
+    dataRows: 0,
+    note: 'a sheet with only its header row',
   });
-  await addZip('header-only.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: inlineRow(1, ['姓名', '手机号']) }]), { expect: 'ok', format: 'xlsx', dataRows: 0, note: 'a sheet with only its header row' });
   await addZip('huge-inline-cell.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: inlineRow(1, ['备注']) + inlineRow(2, [randomCjk(1_200_000)]) }]), {
     expect: 'LINE_TOO_LONG',
     note: 'a 1.2 M-character cell',

@@ -48,7 +48,12 @@ export interface FormPart {
 }
 
 /** POSTs a multipart form made of `parts` (in this order). */
-export async function postForm<T = Record<string, unknown>>(baseUrl: string, path: string, parts: FormPart[], headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+export async function postForm<T = Record<string, unknown>>(
+  baseUrl: string,
+  path: string,
+  parts: FormPart[],
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
   const form = new FormData();
   for (const part of parts) {
     if (part.filename !== undefined) form.append(part.name, new Blob([new Uint8Array(Buffer.from(part.value))]), part.filename);
@@ -64,9 +69,15 @@ export interface UploadOptions {
 }
 
 /** Uploads `content` as the `file` field (columnTypes first, like the web UI). */
-export function uploadContent<T = Record<string, unknown>>(baseUrl: string, filename: string, content: Buffer | string, o: UploadOptions = {}): Promise<ApiResponse<T>> {
+export function uploadContent<T = Record<string, unknown>>(
+  baseUrl: string,
+  filename: string,
+  content: Buffer | string,
+  o: UploadOptions = {},
+): Promise<ApiResponse<T>> {
   const parts: FormPart[] = [];
-  if (o.columnTypes !== undefined) parts.push({ name: 'columnTypes', value: typeof o.columnTypes === 'string' ? o.columnTypes : JSON.stringify(o.columnTypes) });
+  if (o.columnTypes !== undefined)
+    parts.push({ name: 'columnTypes', value: typeof o.columnTypes === 'string' ? o.columnTypes : JSON.stringify(o.columnTypes) });
   parts.push({ name: 'file', value: content, filename });
   return postForm<T>(baseUrl, `/api/data-cleaning/upload${o.mode ? `?mode=${o.mode}` : ''}`, parts, o.token ? { authorization: `Bearer ${o.token}` } : {});
 }
@@ -102,7 +113,10 @@ export interface SseEvent {
  * Reads an SSE stream until the server closes it (or `timeoutMs` passes, which fails).
  * Returns the status, the content type and the events in order (comments and `retry:` dropped).
  */
-export async function readSse(url: string, { timeoutMs = 20_000, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<{ status: number; contentType: string; events: SseEvent[] }> {
+export async function readSse(
+  url: string,
+  { timeoutMs = 20_000, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; contentType: string; events: SseEvent[] }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`SSE stream ${url} still open after ${timeoutMs} ms`)), timeoutMs);
   try {
@@ -164,7 +178,12 @@ export async function download(baseUrl: string, path: string, init?: RequestInit
 
 /** CSV text (comma, CRLF, RFC 4180 quoting) of a header and rows. */
 export function csvText(rows: readonly (readonly string[])[]): string {
-  return Papa.unparse(rows.map((r) => [...r]), { newline: '\r\n', quotes: false }) + '\r\n';
+  return (
+    Papa.unparse(
+      rows.map((r) => [...r]),
+      { newline: '\r\n', quotes: false },
+    ) + '\r\n'
+  );
 }
 
 /** Files in the app's upload directory (generated names), temp files included. */
@@ -200,7 +219,12 @@ async function bytesOf(write: (path: string) => Promise<void>): Promise<Buffer> 
 }
 
 export function docxBytes(): Promise<Buffer> {
-  return bytesOf((path) => writeZip(path, [{ name: '[Content_Types].xml', data: '<Types/>' }, { name: 'word/document.xml', data: '<w:document/>' }]));
+  return bytesOf((path) =>
+    writeZip(path, [
+      { name: '[Content_Types].xml', data: '<Types/>' },
+      { name: 'word/document.xml', data: '<w:document/>' },
+    ]),
+  );
 }
 
 /** A valid xlsx of a header and rows (exceljs), for uploads. */
@@ -222,7 +246,14 @@ export async function truncatedXlsxBytes(): Promise<Buffer> {
  * a shared-strings part that does not exist: processing fails with CORRUPTED_FILE.
  */
 export function brokenSheetXlsxBytes(): Promise<Buffer> {
-  return bytesOf((path) => writeZip(path, minimalXlsxEntries([{ name: 'Sheet1', sheetData: '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>' }], { sharedStrings: 'omit' })));
+  return bytesOf((path) =>
+    writeZip(
+      path,
+      minimalXlsxEntries([{ name: 'Sheet1', sheetData: '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>' }], {
+        sharedStrings: 'omit',
+      }),
+    ),
+  );
 }
 
 // ------------------------------------------------------------------ a worker that can be held
@@ -395,7 +426,16 @@ export async function seedFileRecords(db: Database, specs: readonly SeedRecord[]
   const records: FileRecord[] = [];
   for (const spec of specs) {
     const jobId = randomUUID();
-    await db.createFileRecord({ id: randomUUID(), jobId, originalName: spec.originalName, size: spec.size, fileType: 'csv', mimeType: 'text/csv', storageKey: `uploads/${randomUUID()}`, uploadedAt: spec.uploadedAt });
+    await db.createFileRecord({
+      id: randomUUID(),
+      jobId,
+      originalName: spec.originalName,
+      size: spec.size,
+      fileType: 'csv',
+      mimeType: 'text/csv',
+      storageKey: `uploads/${randomUUID()}`,
+      uploadedAt: spec.uploadedAt,
+    });
     const token = `seed-${jobId}`;
     switch (spec.status) {
       case 'pending':
@@ -416,8 +456,24 @@ export async function seedFileRecords(db: Database, specs: readonly SeedRecord[]
         const rows = Array.from({ length: spec.totalRows }, (_v, i) => ({ sheetIndex: 0, rowNumber: i + 2, values: [`v${i}`] }));
         if (rows.length > 0) await db.insertBatch(jobId, token, rows, []);
         const sheets = [{ name: 'Sheet1', index: 0, headers: ['a'], types: ['text' as const], cleanColumns: ['a'] }];
-        const statistics = { totalRows: spec.totalRows, cleanedRows: spec.totalRows, exceptionRows: 0, errorsByType: {}, errorsByField: {}, processingTimeMs: 1, format: 'csv' as const, sheets: [] };
-        await db.completeAttempt(jobId, token, { totalRows: spec.totalRows, cleanedRows: spec.totalRows, exceptionRows: 0, processingTimeMs: 1, statistics, layout: sheets });
+        const statistics = {
+          totalRows: spec.totalRows,
+          cleanedRows: spec.totalRows,
+          exceptionRows: 0,
+          errorsByType: {},
+          errorsByField: {},
+          processingTimeMs: 1,
+          format: 'csv' as const,
+          sheets: [],
+        };
+        await db.completeAttempt(jobId, token, {
+          totalRows: spec.totalRows,
+          cleanedRows: spec.totalRows,
+          exceptionRows: 0,
+          processingTimeMs: 1,
+          statistics,
+          layout: sheets,
+        });
         break;
       }
     }
@@ -468,7 +524,9 @@ export function expectedFileList(records: readonly FileRecord[], query: FileList
   const pageSize = query.pageSize ?? 20;
   const start = query.startDate === undefined ? -Infinity : bound(query.startDate, false);
   const end = query.endDate === undefined ? Infinity : bound(query.endDate, true);
-  const matching = records.filter((r) => (query.status === undefined || r.status === query.status) && r.uploadedAt.getTime() >= start && r.uploadedAt.getTime() <= end);
+  const matching = records.filter(
+    (r) => (query.status === undefined || r.status === query.status) && r.uploadedAt.getTime() >= start && r.uploadedAt.getTime() <= end,
+  );
   const sortBy = query.sortBy ?? 'uploadedAt';
   const direction = (query.order ?? 'desc') === 'asc' ? 1 : -1;
   const key = (r: FileRecord): number | string => (sortBy === 'uploadedAt' ? r.uploadedAt.getTime() : r[sortBy]);

@@ -65,7 +65,7 @@ export class RecordingSink implements RecordSink {
   }
 
   /** Every record written, clean and exceptions, in write order. */
-  records(): ({ type: 'clean' } & RecordBatch['clean'][number] | { type: 'exception' } & RecordBatch['exceptions'][number])[] {
+  records(): (({ type: 'clean' } & RecordBatch['clean'][number]) | ({ type: 'exception' } & RecordBatch['exceptions'][number]))[] {
     return this.writes().flatMap((b) => [
       ...b.clean.map((r) => ({ type: 'clean' as const, ...r })),
       ...b.exceptions.map((r) => ({ type: 'exception' as const, ...r })),

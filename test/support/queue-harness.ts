@@ -73,14 +73,16 @@ export function uniquePrefix(tag: string): string {
   return `t${tag}${process.pid}${Math.random().toString(36).slice(2, 8)}`;
 }
 
-
 /**
  * Removes every key of a queue that child processes used (stackEnv's REDIS_PREFIX), so suites
  * running `dcs api`/`dcs worker` leave nothing on the shared Redis.
  */
 export async function obliterateQueue(prefix: string, queueName = 'data-cleaning', redisUrl = REDIS_URL): Promise<void> {
   const url = new URL(redisUrl);
-  const queue = new Queue(queueName, { prefix, connection: { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0), password: url.password || undefined } });
+  const queue = new Queue(queueName, {
+    prefix,
+    connection: { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0), password: url.password || undefined },
+  });
   try {
     await queue.obliterate({ force: true });
   } finally {

@@ -58,9 +58,24 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--save', '', '--appendonly', this.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
-      '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', join(this.dir, 'redis.log'),
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      this.appendonly ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--logfile',
+      join(this.dir, 'redis.log'),
     ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;

@@ -75,7 +75,12 @@ export class ServiceProcess {
 
   async waitExit(timeoutMs = 30_000): Promise<number | null> {
     if (!this.exited) {
-      await Promise.race([once(this.child, 'exit'), sleep(timeoutMs).then(() => { throw new Error(`${this.role} did not exit within ${timeoutMs} ms`); })]);
+      await Promise.race([
+        once(this.child, 'exit'),
+        sleep(timeoutMs).then(() => {
+          throw new Error(`${this.role} did not exit within ${timeoutMs} ms`);
+        }),
+      ]);
     }
     return this.child.exitCode;
   }
@@ -158,9 +163,14 @@ export interface JsonResponse<T = Record<string, unknown>> {
 }
 
 /** Multipart upload over real HTTP. `file` is a path or in-memory content. */
-export async function upload<T = Record<string, unknown>>(baseUrl: string, file: string | { name: string; content: Buffer | string }, o: UploadOptions = {}): Promise<JsonResponse<T>> {
+export async function upload<T = Record<string, unknown>>(
+  baseUrl: string,
+  file: string | { name: string; content: Buffer | string },
+  o: UploadOptions = {},
+): Promise<JsonResponse<T>> {
   const form = new FormData();
-  const [name, content] = typeof file === 'string' ? [basename(file), readFileSync(file)] : [file.name, typeof file.content === 'string' ? Buffer.from(file.content) : file.content];
+  const [name, content] =
+    typeof file === 'string' ? [basename(file), readFileSync(file)] : [file.name, typeof file.content === 'string' ? Buffer.from(file.content) : file.content];
   if (o.columnTypes !== undefined) form.append('columnTypes', typeof o.columnTypes === 'string' ? o.columnTypes : JSON.stringify(o.columnTypes));
   form.append('file', new Blob([new Uint8Array(content)]), o.filename ?? name);
   const res = await fetch(`${baseUrl}/api/data-cleaning/upload${o.mode ? `?mode=${o.mode}` : ''}`, {

@@ -93,7 +93,9 @@ export async function watchCard(card: Locator, done: (reading: CardReading) => b
       if (done(reading)) return readings;
     }
     if (Date.now() > deadline) {
-      throw new Error(`card did not reach the expected state within ${timeoutMs} ms; last readings: ${JSON.stringify(readings.slice(-3))}; last error: ${String(lastError)}`);
+      throw new Error(
+        `card did not reach the expected state within ${timeoutMs} ms; last readings: ${JSON.stringify(readings.slice(-3))}; last error: ${String(lastError)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

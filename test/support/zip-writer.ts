@@ -140,7 +140,14 @@ export function minimalXlsxEntries(
     const tail = '</sheetData></worksheet>';
     const body = sheet.sheetData;
     const data: ZipEntrySpec['data'] =
-      typeof body === 'function' ? () => (function* () { yield head; yield* body(); yield tail; })() : head + String(body) + tail;
+      typeof body === 'function'
+        ? () =>
+            (function* () {
+              yield head;
+              yield* body();
+              yield tail;
+            })()
+        : head + String(body) + tail;
     return { name: `xl/worksheets/sheet${i + 1}.xml`, data, declaredSize: sheet.declaredSize };
   });
   const rels = sheets.map((_s, i) => `<Relationship Id="rId${i + 1}" Type="${REL_NS}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`);

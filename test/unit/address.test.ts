@@ -237,9 +237,7 @@ describe('division data', () => {
     const prefectures = selfCountyCities.filter((city) => city.kind === 'prefecture').map((city) => city.name);
     expect(prefectures.sort()).toEqual(['东莞市', '中山市', '儋州市', '嘉峪关市'].sort());
     const provinceAdministered = selfCountyCities.filter((city) => city.kind === 'province-administered');
-    expect(provinceAdministered.map((city) => city.name)).toEqual(
-      expect.arrayContaining(['济源市', '仙桃市', '神农架林区', '五指山市', '石河子市', '白杨市']),
-    );
+    expect(provinceAdministered.map((city) => city.name)).toEqual(expect.arrayContaining(['济源市', '仙桃市', '神农架林区', '五指山市', '石河子市', '白杨市']));
     expect(provinceAdministered).toHaveLength(32);
   });
 

@@ -12,37 +12,125 @@ import type { CellValue, ColumnType } from '../../src/cleaning/types.js';
 
 /** Type of one column detected from its values alone (a header without keywords). */
 function typeOfValues(values: CellValue[]): ColumnType {
-  return detectColumnTypes(['列'], values.map((v) => [v]))[0];
+  return detectColumnTypes(
+    ['列'],
+    values.map((v) => [v]),
+  )[0];
 }
 
 describe('columnTypeFromHeader', () => {
   // Every keyword of SPEC R11, as people write them in Chinese and English headers.
   it.each<[string, ColumnType]>([
-    ['手机', 'phone'], ['手机号', 'phone'], ['手机号码', 'phone'], ['电话', 'phone'], ['联系电话', 'phone'],
-    ['固定电话', 'phone'], ['座机', 'phone'], ['联系方式', 'phone'],
-    ['phone', 'phone'], ['Phone Number', 'phone'], ['PHONE_NUMBER', 'phone'], ['contactPhone', 'phone'],
-    ['mobile', 'phone'], ['Mobile No', 'phone'], ['mobilephone', 'phone'], ['cellphone', 'phone'],
-    ['tel', 'phone'], ['TEL', 'phone'], ['Tel.', 'phone'], ['tel_no', 'phone'], ['home_tel', 'phone'], ['telephone', 'phone'],
-    ['日期', 'date'], ['出生日期', 'date'], ['时间', 'date'], ['创建时间', 'date'], ['生日', 'date'], ['出生年月', 'date'],
-    ['date', 'date'], ['Date', 'date'], ['order date', 'date'], ['start_date', 'date'], ['birth_date', 'date'],
-    ['birthday', 'date'], ['Birthday', 'date'], ['dob', 'date'], ['DOB', 'date'], ['datetime', 'date'], ['timestamp', 'date'],
-    ['time', 'date'], ['create_time', 'date'], ['createTime', 'date'], ['updatedate', 'date'],
-    ['地址', 'address'], ['住址', 'address'], ['家庭住址', 'address'], ['收货地址', 'address'], ['出生地址', 'address'],
-    ['address', 'address'], ['Address', 'address'], ['home_address', 'address'], ['shippingAddress', 'address'],
-    ['Address Line 1', 'address'], ['addr', 'address'],
+    ['手机', 'phone'],
+    ['手机号', 'phone'],
+    ['手机号码', 'phone'],
+    ['电话', 'phone'],
+    ['联系电话', 'phone'],
+    ['固定电话', 'phone'],
+    ['座机', 'phone'],
+    ['联系方式', 'phone'],
+    ['phone', 'phone'],
+    ['Phone Number', 'phone'],
+    ['PHONE_NUMBER', 'phone'],
+    ['contactPhone', 'phone'],
+    ['mobile', 'phone'],
+    ['Mobile No', 'phone'],
+    ['mobilephone', 'phone'],
+    ['cellphone', 'phone'],
+    ['tel', 'phone'],
+    ['TEL', 'phone'],
+    ['Tel.', 'phone'],
+    ['tel_no', 'phone'],
+    ['home_tel', 'phone'],
+    ['telephone', 'phone'],
+    ['日期', 'date'],
+    ['出生日期', 'date'],
+    ['时间', 'date'],
+    ['创建时间', 'date'],
+    ['生日', 'date'],
+    ['出生年月', 'date'],
+    ['date', 'date'],
+    ['Date', 'date'],
+    ['order date', 'date'],
+    ['start_date', 'date'],
+    ['birth_date', 'date'],
+    ['birthday', 'date'],
+    ['Birthday', 'date'],
+    ['dob', 'date'],
+    ['DOB', 'date'],
+    ['datetime', 'date'],
+    ['timestamp', 'date'],
+    ['time', 'date'],
+    ['create_time', 'date'],
+    ['createTime', 'date'],
+    ['updatedate', 'date'],
+    ['地址', 'address'],
+    ['住址', 'address'],
+    ['家庭住址', 'address'],
+    ['收货地址', 'address'],
+    ['出生地址', 'address'],
+    ['address', 'address'],
+    ['Address', 'address'],
+    ['home_address', 'address'],
+    ['shippingAddress', 'address'],
+    ['Address Line 1', 'address'],
+    ['addr', 'address'],
   ])('%s → %s', (header, type) => {
     expect(columnTypeFromHeader(header)).toBe(type);
   });
 
   // Headers that contain a keyword but are not of that type: detection falls back to the values.
   it.each([
-    '邮箱地址', '电子邮件地址', '邮件地址', 'IP地址', 'MAC地址', '网址', '网站地址',
-    'email address', 'Email_Address', 'emailaddress', 'IP_Address', 'IPAddress', 'ip_addr', 'Mac Address', 'web address',
-    '电话类型', '手机型号', '手机品牌', '手机归属地', '电话区号', 'phone type', 'Phone_Model', 'mobile brand',
-    '时长', '通话时长', '耗时', '时间段', '时区', '登录次数', '出生地',
-    'duration', 'times', 'login_times', 'timezone', 'timeout', 'runtime', 'update_by', 'Update', 'candidate', 'validated',
-    'hotel', 'Intel', 'telegram', 'ip', 'zip',
-    '姓名', '备注', 'name', '金额', '',
+    '邮箱地址',
+    '电子邮件地址',
+    '邮件地址',
+    'IP地址',
+    'MAC地址',
+    '网址',
+    '网站地址',
+    'email address',
+    'Email_Address',
+    'emailaddress',
+    'IP_Address',
+    'IPAddress',
+    'ip_addr',
+    'Mac Address',
+    'web address',
+    '电话类型',
+    '手机型号',
+    '手机品牌',
+    '手机归属地',
+    '电话区号',
+    'phone type',
+    'Phone_Model',
+    'mobile brand',
+    '时长',
+    '通话时长',
+    '耗时',
+    '时间段',
+    '时区',
+    '登录次数',
+    '出生地',
+    'duration',
+    'times',
+    'login_times',
+    'timezone',
+    'timeout',
+    'runtime',
+    'update_by',
+    'Update',
+    'candidate',
+    'validated',
+    'hotel',
+    'Intel',
+    'telegram',
+    'ip',
+    'zip',
+    '姓名',
+    '备注',
+    'name',
+    '金额',
+    '',
   ])('%s → no type from the header', (header) => {
     expect(columnTypeFromHeader(header)).toBeUndefined();
   });
@@ -72,7 +160,9 @@ describe('detectColumnTypes from sampled values', () => {
   });
 
   it('addresses that resolve to a county make an address column', () => {
-    expect(typeOfValues(['江苏省南京市玄武区中山路1号', '北京市朝阳区建国路88号', '广东深圳南山区科技园', '我家的地址是浙江省杭州市西湖区文三路'])).toBe('address');
+    expect(typeOfValues(['江苏省南京市玄武区中山路1号', '北京市朝阳区建国路88号', '广东深圳南山区科技园', '我家的地址是浙江省杭州市西湖区文三路'])).toBe(
+      'address',
+    );
   });
 
   it('place names that are not complete addresses stay text', () => {
@@ -110,7 +200,15 @@ describe('detectColumnTypes from sampled values', () => {
   });
 
   it('the header decides before the values', () => {
-    expect(detectColumnTypes(['电话', '备注'], [['张三', '13812345678'], ['李四', '13912345678']])).toEqual(['phone', 'phone']);
+    expect(
+      detectColumnTypes(
+        ['电话', '备注'],
+        [
+          ['张三', '13812345678'],
+          ['李四', '13912345678'],
+        ],
+      ),
+    ).toEqual(['phone', 'phone']);
   });
 
   it('overrides win over header and values; unknown keys are ignored', () => {
@@ -147,7 +245,16 @@ describe('cleanColumnsFor and buildSheetLayout', () => {
   it('replaces each address column X by X_省 X_市 X_区 X_详细地址 in place', () => {
     expect(ADDRESS_PARTS).toEqual(['省', '市', '区', '详细地址']);
     expect(cleanColumnsFor(['姓名', '地址', '备注', '公司地址'], ['text', 'address', 'text', 'address'])).toEqual([
-      '姓名', '地址_省', '地址_市', '地址_区', '地址_详细地址', '备注', '公司地址_省', '公司地址_市', '公司地址_区', '公司地址_详细地址',
+      '姓名',
+      '地址_省',
+      '地址_市',
+      '地址_区',
+      '地址_详细地址',
+      '备注',
+      '公司地址_省',
+      '公司地址_市',
+      '公司地址_区',
+      '公司地址_详细地址',
     ]);
   });
 

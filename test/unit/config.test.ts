@@ -82,8 +82,19 @@ describe('loadConfig', () => {
   it('knows exactly the keys this test suite checks (a new key needs a test and documentation)', () => {
     const tested = new Set([
       ...Object.keys(INTEGER_KEYS),
-      'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_CLUSTER_NODES', 'REDIS_PREFIX',
-      'QUEUE_NAME', 'RESULT_TTL_DAYS', 'API_TOKEN', 'LOG_LEVEL', 'CONFIG_FILE',
+      'HOST',
+      'DATA_DIR',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'REDIS_SENTINELS',
+      'REDIS_SENTINEL_NAME',
+      'REDIS_CLUSTER_NODES',
+      'REDIS_PREFIX',
+      'QUEUE_NAME',
+      'RESULT_TTL_DAYS',
+      'API_TOKEN',
+      'LOG_LEVEL',
+      'CONFIG_FILE',
     ]);
     expect(new Set(Object.keys(configSchema.shape))).toEqual(tested);
   });
@@ -111,10 +122,7 @@ describe('loadConfig', () => {
 
   it('rejects non-numbers and fractions for integer keys, naming key and value', () => {
     const keyArb = fc.constantFrom(...Object.keys(INTEGER_KEYS));
-    const badArb = fc.oneof(
-      fc.constantFrom('abc', '1.5', '12ms', 'NaN', 'Infinity', '1,000', 'true'),
-      fc.stringMatching(/^[a-z]{1,8}$/),
-    );
+    const badArb = fc.oneof(fc.constantFrom('abc', '1.5', '12ms', 'NaN', 'Infinity', '1,000', 'true'), fc.stringMatching(/^[a-z]{1,8}$/));
     fc.assert(
       fc.property(keyArb, badArb, (key, bad) => {
         const message = problemsOf({ [key]: bad });
@@ -174,7 +182,9 @@ describe('loadConfig', () => {
 
   it('rejects values of the wrong type in a file, naming the key', () => {
     expect(problemsOf({ CONFIG_FILE: configFile(JSON.stringify({ API_TOKEN: { nested: true } })) })).toContain('API_TOKEN:');
-    expect(problemsOf({ CONFIG_FILE: configFile(JSON.stringify({ REDIS_SENTINELS: ['a:1', 'b:2'], REDIS_SENTINEL_NAME: 'm' })) })).toContain('REDIS_SENTINELS:');
+    expect(problemsOf({ CONFIG_FILE: configFile(JSON.stringify({ REDIS_SENTINELS: ['a:1', 'b:2'], REDIS_SENTINEL_NAME: 'm' })) })).toContain(
+      'REDIS_SENTINELS:',
+    );
     expect(problemsOf({ CONFIG_FILE: configFile(JSON.stringify({ WORKER_CONCURRENCY: true })) })).toContain('WORKER_CONCURRENCY:');
     expect(problemsOf({ CONFIG_FILE: configFile(JSON.stringify({ MAX_RETRIES: [2] })) })).toContain('MAX_RETRIES:');
   });

@@ -7,23 +7,39 @@ import { StaleAttemptError } from '../../src/storage/index.js';
 const coded = (code: string | number, message = 'boom') => Object.assign(new Error(message), { code });
 
 describe('classifyError (SPEC R8)', () => {
-  it.each(['ECONNRESET', 'ETIMEDOUT', 'ENOMEM', 'ENOSPC', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'SQLITE_BUSY', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', '57P01', '08006', '40P01'])(
-    'retries %s',
-    (code) => {
-      expect(classifyError(coded(code))).toEqual({ kind: 'retryable', code, message: 'boom' });
-    },
-  );
+  it.each([
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'ENOMEM',
+    'ENOSPC',
+    'ECONNREFUSED',
+    'EPIPE',
+    'EAI_AGAIN',
+    'SQLITE_BUSY',
+    'PROTOCOL_CONNECTION_LOST',
+    'ER_LOCK_DEADLOCK',
+    '57P01',
+    '08006',
+    '40P01',
+  ])('retries %s', (code) => {
+    expect(classifyError(coded(code))).toEqual({ kind: 'retryable', code, message: 'boom' });
+  });
 
   it.each(['EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'EROFS'])('does not retry %s (permission / missing file)', (code) => {
     expect(classifyError(coded(code))).toMatchObject({ kind: 'permanent', code });
   });
 
-  it.each(['UNSUPPORTED_FILE_TYPE', 'CORRUPTED_FILE', 'EMPTY_FILE', 'FILE_SIZE_EXCEEDED', 'ZIP_BOMB_DETECTED', 'FILE_NOT_FOUND', 'PROCESSING_TIMEOUT'] as const)(
-    'does not retry AppError %s (format / business errors)',
-    (code) => {
-      expect(classifyError(new AppError(code, '原因'))).toEqual({ kind: 'permanent', code, message: '原因' });
-    },
-  );
+  it.each([
+    'UNSUPPORTED_FILE_TYPE',
+    'CORRUPTED_FILE',
+    'EMPTY_FILE',
+    'FILE_SIZE_EXCEEDED',
+    'ZIP_BOMB_DETECTED',
+    'FILE_NOT_FOUND',
+    'PROCESSING_TIMEOUT',
+  ] as const)('does not retry AppError %s (format / business errors)', (code) => {
+    expect(classifyError(new AppError(code, '原因'))).toEqual({ kind: 'permanent', code, message: '原因' });
+  });
 
   it('retries the product codes of unavailable dependencies', () => {
     expect(classifyError(new AppError('QUEUE_UNAVAILABLE', 'x')).kind).toBe('retryable');

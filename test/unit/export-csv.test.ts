@@ -89,12 +89,7 @@ describe('CSV table writer', () => {
       ],
     );
     const expected =
-      '\uFEFF姓名,备注\r\n' +
-      '"he said ""hi""","x,y"\r\n' +
-      '"line1\nline2",南京\r\n' +
-      '"  lead",\r\n' +
-      "'=SUM(A1),+8613800138000\r\n" +
-      "-12.5,'@x\r\n";
+      '\uFEFF姓名,备注\r\n' + '"he said ""hi""","x,y"\r\n' + '"line1\nline2",南京\r\n' + '"  lead",\r\n' + "'=SUM(A1),+8613800138000\r\n" + "-12.5,'@x\r\n";
     expect(bytes.equals(Buffer.from(expected, 'utf8'))).toBe(true);
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnType, FieldError, SheetLayout } from '../../src/cleaning/types.js';
-import {
-  cleanExportColumns,
-  createRowMapper,
-  exceptionExportColumns,
-  formatReasons,
-} from '../../src/export/index.js';
+import { cleanExportColumns, createRowMapper, exceptionExportColumns, formatReasons } from '../../src/export/index.js';
 
 function sheet(name: string, index: number, headers: string[], addressColumns: string[] = []): SheetLayout {
   const types: ColumnType[] = headers.map((h) => (addressColumns.includes(h) ? 'address' : 'text'));
-  const cleanColumns = headers.flatMap((h) =>
-    addressColumns.includes(h) ? [`${h}_省`, `${h}_市`, `${h}_区`, `${h}_详细地址`] : [h],
-  );
+  const cleanColumns = headers.flatMap((h) => (addressColumns.includes(h) ? [`${h}_省`, `${h}_市`, `${h}_区`, `${h}_详细地址`] : [h]));
   return { name, index, headers, types, cleanColumns };
 }
 
@@ -41,21 +34,19 @@ describe('export layout, one sheet', () => {
     expect(mapper.cleanColumns).toEqual(cleanExportColumns([only]));
     const values = ['张三', '13800138000', '江苏省', '南京市', '玄武区', '中山路1号'];
     expect(mapper.clean({ sheetIndex: 0, rowNumber: 2, values })).toEqual(values);
-    expect(
-      mapper.exception({ sheetIndex: 0, rowNumber: 7, values: ['李四', '123', '江苏省南京市'], errors: [phoneError, addressError] }),
-    ).toEqual(['7', '李四', '123', '江苏省南京市', '手机号: 手机号码位数不正确（123）；地址: 缺少区/县（江苏省南京市）']);
+    expect(mapper.exception({ sheetIndex: 0, rowNumber: 7, values: ['李四', '123', '江苏省南京市'], errors: [phoneError, addressError] })).toEqual([
+      '7',
+      '李四',
+      '123',
+      '江苏省南京市',
+      '手机号: 手机号码位数不正确（123）；地址: 缺少区/县（江苏省南京市）',
+    ]);
   });
 
   it('pads short records and drops values beyond the columns', () => {
     const mapper = createRowMapper([only]);
     expect(mapper.clean({ sheetIndex: 0, rowNumber: 2, values: ['张三'] })).toEqual(['张三', '', '', '', '', '']);
-    expect(mapper.exception({ sheetIndex: 0, rowNumber: 3, values: ['a', 'b', 'c', 'extra'], errors: [] })).toEqual([
-      '3',
-      'a',
-      'b',
-      'c',
-      '',
-    ]);
+    expect(mapper.exception({ sheetIndex: 0, rowNumber: 3, values: ['a', 'b', 'c', 'extra'], errors: [] })).toEqual(['3', 'a', 'b', 'c', '']);
   });
 
   it('rejects a record of another sheet', () => {
@@ -70,17 +61,7 @@ describe('export layout, several sheets', () => {
   const sheets = [people, orders];
 
   it('adds 工作表 and takes the union of columns in first-seen order', () => {
-    expect(cleanExportColumns(sheets)).toEqual([
-      '工作表',
-      '姓名',
-      '手机号',
-      '地址_省',
-      '地址_市',
-      '地址_区',
-      '地址_详细地址',
-      '订单号',
-      '下单日期',
-    ]);
+    expect(cleanExportColumns(sheets)).toEqual(['工作表', '姓名', '手机号', '地址_省', '地址_市', '地址_区', '地址_详细地址', '订单号', '下单日期']);
     expect(exceptionExportColumns(sheets)).toEqual(['工作表', '行号', '姓名', '手机号', '地址', '订单号', '下单日期', '异常原因']);
   });
 
@@ -97,12 +78,27 @@ describe('export layout, several sheets', () => {
       'A-1',
       '2024-01-15',
     ]);
-    expect(
-      mapper.clean({ sheetIndex: 0, rowNumber: 2, values: ['张三', '13800138000', '江苏省', '南京市', '玄武区', '中山路1号'] }),
-    ).toEqual(['人员', '张三', '13800138000', '江苏省', '南京市', '玄武区', '中山路1号', '', '']);
-    expect(
-      mapper.exception({ sheetIndex: 2, rowNumber: 9, values: ['A-2', '123', '2024-13-01'], errors: [phoneError] }),
-    ).toEqual(['订单', '9', '', '123', '', 'A-2', '2024-13-01', '手机号: 手机号码位数不正确（123）']);
+    expect(mapper.clean({ sheetIndex: 0, rowNumber: 2, values: ['张三', '13800138000', '江苏省', '南京市', '玄武区', '中山路1号'] })).toEqual([
+      '人员',
+      '张三',
+      '13800138000',
+      '江苏省',
+      '南京市',
+      '玄武区',
+      '中山路1号',
+      '',
+      '',
+    ]);
+    expect(mapper.exception({ sheetIndex: 2, rowNumber: 9, values: ['A-2', '123', '2024-13-01'], errors: [phoneError] })).toEqual([
+      '订单',
+      '9',
+      '',
+      '123',
+      '',
+      'A-2',
+      '2024-13-01',
+      '手机号: 手机号码位数不正确（123）',
+    ]);
   });
 
   it('keeps a data column literally named 工作表 or 行号 apart from the added ones', () => {
@@ -111,14 +107,7 @@ describe('export layout, several sheets', () => {
     const mapper = createRowMapper([odd, other]);
     expect(mapper.cleanColumns).toEqual(['工作表', '工作表', '行号', 'x']);
     expect(mapper.clean({ sheetIndex: 0, rowNumber: 2, values: ['v1', 'v2'] })).toEqual(['奇怪', 'v1', 'v2', '']);
-    expect(mapper.exception({ sheetIndex: 0, rowNumber: 4, values: ['v1', 'v2'], errors: [] })).toEqual([
-      '奇怪',
-      '4',
-      'v1',
-      'v2',
-      '',
-      '',
-    ]);
+    expect(mapper.exception({ sheetIndex: 0, rowNumber: 4, values: ['v1', 'v2'], errors: [] })).toEqual(['奇怪', '4', 'v1', 'v2', '', '']);
   });
 
   it('rejects an unknown sheet index', () => {
@@ -129,9 +118,7 @@ describe('export layout, several sheets', () => {
 
 describe('formatReasons', () => {
   it('joins one part per failing field', () => {
-    expect(formatReasons([phoneError, addressError])).toBe(
-      '手机号: 手机号码位数不正确（123）；地址: 缺少区/县（江苏省南京市）',
-    );
+    expect(formatReasons([phoneError, addressError])).toBe('手机号: 手机号码位数不正确（123）；地址: 缺少区/县（江苏省南京市）');
   });
 
   it('leaves out a blank value', () => {

@@ -120,7 +120,10 @@ describe('CSV records', () => {
   it('reads CRLF, LF and CR line endings alike', async () => {
     for (const newline of ['\r\n', '\n', '\r']) {
       const { sheets } = await readAllRows(tempFile(['a,b', '1,2', '3,4'].join(newline) + newline));
-      expect(sheets[0].rows.map((r) => r.cells)).toEqual([['1', '2'], ['3', '4']]);
+      expect(sheets[0].rows.map((r) => r.cells)).toEqual([
+        ['1', '2'],
+        ['3', '4'],
+      ]);
     }
   });
 

@@ -93,7 +93,12 @@ describe('xlsx cell and row rules', () => {
 
   it('decodes XML entities and _xHHHH_ escapes, and uses shared strings', async () => {
     const file = await craftedXlsx(
-      [{ name: 'S', sheetData: '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2" t="str"><v>a&amp;b&#x4e2d;</v></c></row>' }],
+      [
+        {
+          name: 'S',
+          sheetData: '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2" t="str"><v>a&amp;b&#x4e2d;</v></c></row>',
+        },
+      ],
       { sharedStrings: ['备注', '第一行_x000D_\n第二行 <tag> & "q"'] },
     );
     const { sheets } = await readAllRows(file);
@@ -102,7 +107,13 @@ describe('xlsx cell and row rules', () => {
 
   it('turns date-formatted numbers into Dates (1900 system, fictitious 1900-02-29 left as a number)', async () => {
     const file = await craftedXlsx(
-      [{ name: 'S', sheetData: '<row r="1"><c r="A1" t="inlineStr"><is><t>d</t></is></c></row><row r="2"><c r="A2" s="1"><v>33010</v></c></row><row r="3"><c r="A3" s="2"><v>60</v></c></row><row r="4"><c r="A4" s="1"><v>45306.75</v></c></row><row r="5"><c r="A5" t="d"><v>2024-01-15T10:20:00</v></c></row>' }],
+      [
+        {
+          name: 'S',
+          sheetData:
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>d</t></is></c></row><row r="2"><c r="A2" s="1"><v>33010</v></c></row><row r="3"><c r="A3" s="2"><v>60</v></c></row><row r="4"><c r="A4" s="1"><v>45306.75</v></c></row><row r="5"><c r="A5" t="d"><v>2024-01-15T10:20:00</v></c></row>',
+        },
+      ],
       { stylesXml: DATE_STYLES_XML },
     );
     const { sheets } = await readAllRows(file);
@@ -110,10 +121,13 @@ describe('xlsx cell and row rules', () => {
   });
 
   it('reports 1904 workbooks and converts their dates', async () => {
-    const file = await craftedXlsx([{ name: 'S', sheetData: '<row r="1"><c r="A1" t="inlineStr"><is><t>d</t></is></c></row><row r="2"><c r="A2" s="1"><v>31546</v></c></row>' }], {
-      date1904: true,
-      stylesXml: DATE_STYLES_XML,
-    });
+    const file = await craftedXlsx(
+      [{ name: 'S', sheetData: '<row r="1"><c r="A1" t="inlineStr"><is><t>d</t></is></c></row><row r="2"><c r="A2" s="1"><v>31546</v></c></row>' }],
+      {
+        date1904: true,
+        stylesXml: DATE_STYLES_XML,
+      },
+    );
     const { details, sheets } = await readAllRows(file);
     expect(details.date1904).toBe(true);
     expect(sheets[0].rows[0].cells[0]).toEqual(utc(1990, 5, 15));

@@ -70,7 +70,10 @@ describe('FileSink', () => {
     expect(clean.rows[3]).toEqual(['用户2', '13800000002', '2024-01-05', '江苏省', '南京市', '玄武区', '中山路1号', '备注2']);
     const exceptions = await readExportTable(sink.outputs.exceptions);
     expect(exceptions.sheetNames).toEqual(['异常数据']);
-    expect(exceptions.rows.map((r) => r.slice(0, 3))).toEqual([['行号', '姓名', '手机号'], ['5', '无效3', '123']]);
+    expect(exceptions.rows.map((r) => r.slice(0, 3))).toEqual([
+      ['行号', '姓名', '手机号'],
+      ['5', '无效3', '123'],
+    ]);
   });
 
   it('a ragged row is reported without an empty field name in 异常原因', async () => {
@@ -85,8 +88,21 @@ describe('FileSink', () => {
   it('multi-sheet workbooks: one table with 工作表 and the union of the columns; awkward text survives the spool', async () => {
     const awkward = '行1\r\n行2\u2028段"引号"，😀';
     const input = await writeXlsxFile(join(tmp.dir, `${nextName('in')}.xlsx`), [
-      { name: '客户', rows: [['姓名', '手机号', '地址'], [awkward, '13812345678', '上海市浦东新区世纪大道100号'], ['李四', '123', '']] },
-      { name: '订单', rows: [['订单号', '手机号', '下单日期'], ['A001', '+86 139 1234 5678', new Date(Date.UTC(2024, 0, 15))]] },
+      {
+        name: '客户',
+        rows: [
+          ['姓名', '手机号', '地址'],
+          [awkward, '13812345678', '上海市浦东新区世纪大道100号'],
+          ['李四', '123', ''],
+        ],
+      },
+      {
+        name: '订单',
+        rows: [
+          ['订单号', '手机号', '下单日期'],
+          ['A001', '+86 139 1234 5678', new Date(Date.UTC(2024, 0, 15))],
+        ],
+      },
     ]);
     for (const format of ['csv', 'xlsx'] as const) {
       const out = join(tmp.dir, nextName('out'));
@@ -142,7 +158,9 @@ describe('FileSink leaves nothing behind on failure', () => {
   it.each(['csv', 'xlsx'] as const)('a reader error after rows were written (%s output)', async (format) => {
     // The row limit is hit after several batches have gone to the partial outputs.
     const out = join(tmp.dir, nextName('out'));
-    const error = await processFile(await inputCsv([HEADER, ...people(50)]), new FileSink(out, format), { batchSize: 5, limits: { maxRows: 30 } }).catch((e: unknown) => e);
+    const error = await processFile(await inputCsv([HEADER, ...people(50)]), new FileSink(out, format), { batchSize: 5, limits: { maxRows: 30 } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'ROW_LIMIT_EXCEEDED' });
     await expectEmpty(out);
   });
@@ -150,7 +168,9 @@ describe('FileSink leaves nothing behind on failure', () => {
   it('a CSV that breaks off inside a quoted field', async () => {
     const out = join(tmp.dir, nextName('out'));
     const input = join(tmp.dir, `${nextName('in')}.csv`);
-    const good = people(30).map((r) => r.join(',')).join('\n');
+    const good = people(30)
+      .map((r) => r.join(','))
+      .join('\n');
     await writeFile(input, `${HEADER.join(',')}\n${good}\n张三,"13812345678\n`);
     await expect(processFile(input, new FileSink(out, 'csv'), { batchSize: 5 })).rejects.toMatchObject({ code: 'CORRUPTED_FILE' });
     await expectEmpty(out);
@@ -164,7 +184,10 @@ describe('FileSink leaves nothing behind on failure', () => {
     const input =
       inputFormat === 'csv'
         ? await inputCsv(rows)
-        : await writeXlsxFile(join(tmp.dir, `${nextName('in')}.xlsx`), [{ name: 'A', rows }, { name: 'B', rows }]);
+        : await writeXlsxFile(join(tmp.dir, `${nextName('in')}.xlsx`), [
+            { name: 'A', rows },
+            { name: 'B', rows },
+          ]);
     for (const format of ['csv', 'xlsx'] as const) {
       const out = join(tmp.dir, nextName('out'));
       const controller = new AbortController();

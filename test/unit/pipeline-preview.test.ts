@@ -37,7 +37,10 @@ describe('previewFile', () => {
   });
 
   it('applies overrides and makes headers unique like the pipeline', async () => {
-    const path = await writeCsvFile(nextPath('csv'), [['手机号', '', '手机号'], ['13812345678', 'x', '13912345678']]);
+    const path = await writeCsvFile(nextPath('csv'), [
+      ['手机号', '', '手机号'],
+      ['13812345678', 'x', '13912345678'],
+    ]);
     const preview = await previewFile(path, { columnTypes: { 手机号_2: 'text' } });
     expect(preview.sheets[0].headers).toEqual(['手机号', '列2', '手机号_2']);
     expect(preview.sheets[0].detectedTypes).toEqual(['phone', 'text', 'text']);
@@ -46,7 +49,13 @@ describe('previewFile', () => {
   it('previews every sheet of a workbook, native cells shown as text', async () => {
     const path = await writeXlsxFile(nextPath('xlsx'), [
       { name: '客户', rows: [HEADER, ...rows(2)] },
-      { name: '订单', rows: [['订单号', '下单日期', '金额'], ['A001', new Date(Date.UTC(2024, 0, 15)), 12.5]] },
+      {
+        name: '订单',
+        rows: [
+          ['订单号', '下单日期', '金额'],
+          ['A001', new Date(Date.UTC(2024, 0, 15)), 12.5],
+        ],
+      },
     ]);
     const preview = await previewFile(path);
     expect(preview.format).toBe('xlsx');

@@ -54,7 +54,10 @@ describe('processFile with a recording sink', () => {
     const path = await writeCsvFile(nextPath('csv'), [HEADER, ...people(23)]);
     const sink = new RecordingSink();
     const stats = await processFile(path, sink, { batchSize: 4 });
-    const rowNumbers = sink.records().map((r) => r.rowNumber).sort((a, b) => a - b);
+    const rowNumbers = sink
+      .records()
+      .map((r) => r.rowNumber)
+      .sort((a, b) => a - b);
     expect(rowNumbers).toEqual(Array.from({ length: 23 }, (_, i) => i + 2));
     expect(stats).toMatchObject({ totalRows: 23, cleanedRows: 14, exceptionRows: 9 });
     // Within a batch the clean rows and the exceptions each keep file order.
@@ -114,7 +117,12 @@ describe('processFile with a recording sink', () => {
   });
 
   it('statistics: counts per error type and per field, sheet summary, totals', async () => {
-    const path = await writeCsvFile(nextPath('csv'), [HEADER, ...people(10), ['赵六', '13812345678'], ['孙七', '13812345678', '2000-01-01', '上海市浦东新区', 'x', '多余']]);
+    const path = await writeCsvFile(nextPath('csv'), [
+      HEADER,
+      ...people(10),
+      ['赵六', '13812345678'],
+      ['孙七', '13812345678', '2000-01-01', '上海市浦东新区', 'x', '多余'],
+    ]);
     const stats = await processFile(path, new RecordingSink());
     expect(stats).toMatchObject({
       totalRows: 12,
@@ -143,7 +151,11 @@ describe('processFile with a recording sink', () => {
 
   it('detects types from the first rows and cleans the rows held for the sample like the others', async () => {
     // No telling headers: types come from the values of the first DETECTION_SAMPLE_ROWS rows.
-    const rows = Array.from({ length: 450 }, (_, i) => [`name${i}`, `1381234${String(i).padStart(4, '0')}`, `2020-01-${String((i % 28) + 1).padStart(2, '0')}`]);
+    const rows = Array.from({ length: 450 }, (_, i) => [
+      `name${i}`,
+      `1381234${String(i).padStart(4, '0')}`,
+      `2020-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    ]);
     const path = await writeCsvFile(nextPath('csv'), [['a', 'b', 'c'], ...rows]);
     const sink = new RecordingSink();
     const stats = await processFile(path, sink, { batchSize: 64 });
@@ -294,9 +306,21 @@ describe('processFile with workbooks', () => {
     const stats = await processFile(path, sink, { batchSize: 3 });
 
     const layouts = sink.layouts();
-    expect(layouts.map((l) => [l.name, l.index])).toEqual([['客户', 0], ['订单', 1], ['只有表头', 2]]);
-    expect(layouts[1]).toMatchObject({ headers: ['订单号', '金额', '下单日期'], types: ['text', 'number', 'date'], cleanColumns: ['订单号', '金额', '下单日期'] });
-    expect(stats.sheets.map((s) => [s.name, s.rows])).toEqual([['客户', 7], ['订单', 5], ['只有表头', 0]]);
+    expect(layouts.map((l) => [l.name, l.index])).toEqual([
+      ['客户', 0],
+      ['订单', 1],
+      ['只有表头', 2],
+    ]);
+    expect(layouts[1]).toMatchObject({
+      headers: ['订单号', '金额', '下单日期'],
+      types: ['text', 'number', 'date'],
+      cleanColumns: ['订单号', '金额', '下单日期'],
+    });
+    expect(stats.sheets.map((s) => [s.name, s.rows])).toEqual([
+      ['客户', 7],
+      ['订单', 5],
+      ['只有表头', 0],
+    ]);
     expect(stats).toMatchObject({ format: 'xlsx', totalRows: 12, cleanedRows: 9, exceptionRows: 3 });
 
     // Each sheet's batches come after its sheet() call and hold only its records.
@@ -307,7 +331,10 @@ describe('processFile with workbooks', () => {
         for (const r of [...call.batch.clean, ...call.batch.exceptions]) expect(r.sheetIndex).toBe(currentSheet);
       }
     }
-    const orders = sink.records().filter((r) => r.sheetIndex === 1).sort((a, b) => a.rowNumber - b.rowNumber);
+    const orders = sink
+      .records()
+      .filter((r) => r.sheetIndex === 1)
+      .sort((a, b) => a.rowNumber - b.rowNumber);
     expect(orders.map((r) => [r.type, r.rowNumber, r.values])).toEqual([
       ['clean', 2, ['A001', '12.5', '2024-01-15']],
       ['exception', 4, ['A002', '100', '2024-02-30']],
@@ -318,7 +345,11 @@ describe('processFile with workbooks', () => {
   });
 
   it('passes the workbook 1904 date system to the cleaner', async () => {
-    const rows = [['编号', '日期'], ['a', 1], ['b', 0]];
+    const rows = [
+      ['编号', '日期'],
+      ['a', 1],
+      ['b', 0],
+    ];
     const path1904 = await writeXlsxFile(nextPath('xlsx'), [{ name: 'S', rows }], { date1904: true });
     const path1900 = await writeXlsxFile(nextPath('xlsx'), [{ name: 'S', rows }]);
     const sink1904 = new RecordingSink();
@@ -326,7 +357,13 @@ describe('processFile with workbooks', () => {
     await processFile(path1904, sink1904);
     await processFile(path1900, sink1900);
     expect(sink1904.calls[0]).toMatchObject({ kind: 'begin', details: { date1904: true } });
-    expect(sink1904.records().map((r) => [r.type, r.values[1]])).toEqual([['clean', '1904-01-02'], ['clean', '1904-01-01']]);
-    expect(sink1900.records().map((r) => [r.type, r.values[1]])).toEqual([['clean', '1900-01-01'], ['exception', '0']]);
+    expect(sink1904.records().map((r) => [r.type, r.values[1]])).toEqual([
+      ['clean', '1904-01-02'],
+      ['clean', '1904-01-01'],
+    ]);
+    expect(sink1900.records().map((r) => [r.type, r.values[1]])).toEqual([
+      ['clean', '1900-01-01'],
+      ['exception', '0'],
+    ]);
   });
 });

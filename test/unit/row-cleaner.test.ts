@@ -54,7 +54,16 @@ describe('RowCleaner: clean rows', () => {
 
   it('native cells: numbers, dates and booleans', () => {
     const dateWithTime = new Date(Date.UTC(1992, 11, 1, 8, 30, 5));
-    expect(cleanRow([12.5, 13812345678, new Date(Date.UTC(2024, 0, 15)), null, 1234.5]).values).toEqual(['12.5', '13812345678', '2024-01-15', '', '', '', '', '1234.5']);
+    expect(cleanRow([12.5, 13812345678, new Date(Date.UTC(2024, 0, 15)), null, 1234.5]).values).toEqual([
+      '12.5',
+      '13812345678',
+      '2024-01-15',
+      '',
+      '',
+      '',
+      '',
+      '1234.5',
+    ]);
     // A date-time cell: the date column keeps the day; a text column shows date and time.
     expect(cleanRow([dateWithTime, null, dateWithTime, null, null]).values.slice(0, 3)).toEqual(['1992-12-01 08:30:05', '', '1992-12-01']);
     // An Excel serial in a date column (a numeric cell without a date format).
@@ -69,7 +78,14 @@ describe('RowCleaner: clean rows', () => {
 
   it('extra cells that are blank are not a column-count mismatch', () => {
     expect(cleanRow(['张三', '13812345678', '2024-01-15', '北京市朝阳区建国路88号', '5', '', null, '  ']).values).toEqual([
-      '张三', '13812345678', '2024-01-15', '北京市', '北京市', '朝阳区', '建国路88号', '5',
+      '张三',
+      '13812345678',
+      '2024-01-15',
+      '北京市',
+      '北京市',
+      '朝阳区',
+      '建国路88号',
+      '5',
     ]);
   });
 });
@@ -119,9 +135,7 @@ describe('RowCleaner: exceptions', () => {
   it('more cells than headers (not blank) is a COLUMN_COUNT_MISMATCH; the extra cells are kept', () => {
     const exception = exceptionRow(['张三', '13812345678', '2024-01-15', '北京市朝阳区建国路88号', '5', '多余']);
     expect(exception.values).toEqual(['张三', '13812345678', '2024-01-15', '北京市朝阳区建国路88号', '5', '多余']);
-    expect(exception.errors).toEqual([
-      { field: '', value: '', errorType: 'COLUMN_COUNT_MISMATCH', message: '列数不一致：表头有5列，本行有6列' },
-    ]);
+    expect(exception.errors).toEqual([{ field: '', value: '', errorType: 'COLUMN_COUNT_MISMATCH', message: '列数不一致：表头有5列，本行有6列' }]);
   });
 
   it('fewer cells than headers is a COLUMN_COUNT_MISMATCH, listed with the failing fields that are present', () => {
@@ -138,7 +152,9 @@ describe('RowCleaner: exceptions', () => {
     const addressOnly = buildSheetLayout('S', 0, ['住址'], ['address']);
     const cleaner = new RowCleaner(addressOnly);
     expect(cleaner.clean(2, ['  '])).toEqual({ clean: { sheetIndex: 0, rowNumber: 2, values: ['', '', '', ''] } });
-    expect(cleaner.clean(3, ['上海'])).toMatchObject({ exception: { rowNumber: 3, values: ['上海'], errors: [{ field: '住址', errorType: 'INCOMPLETE_ADDRESS' }] } });
+    expect(cleaner.clean(3, ['上海'])).toMatchObject({
+      exception: { rowNumber: 3, values: ['上海'], errors: [{ field: '住址', errorType: 'INCOMPLETE_ADDRESS' }] },
+    });
   });
 });
 

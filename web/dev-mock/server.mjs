@@ -74,7 +74,11 @@ function statistics(task) {
     cleanedRows: task.totalRows - exceptionRows,
     exceptionRows,
     processingTimeMs: task.durationMs,
-    errorsByType: { INVALID_PHONE: Math.ceil(exceptionRows * 0.6), INCOMPLETE_ADDRESS: Math.ceil(exceptionRows * 0.3), INVALID_DATE: Math.ceil(exceptionRows * 0.1) },
+    errorsByType: {
+      INVALID_PHONE: Math.ceil(exceptionRows * 0.6),
+      INCOMPLETE_ADDRESS: Math.ceil(exceptionRows * 0.3),
+      INVALID_DATE: Math.ceil(exceptionRows * 0.1),
+    },
     errorsByField: { 手机号: Math.ceil(exceptionRows * 0.6), 地址: Math.ceil(exceptionRows * 0.3), 出生日期: Math.ceil(exceptionRows * 0.1) },
     format: task.fileName.split('.').pop(),
     encoding: 'utf-8',
@@ -204,7 +208,9 @@ function parseMultipart(body, contentType) {
   const filePart = parts.find((part) => /name="file"/.test(part.headers));
   const typesPart = parts.find((part) => /name="columnTypes"/.test(part.headers));
   const name = /filename="([^"]*)"/.exec(filePart?.headers ?? '')?.[1];
-  return filePart ? { name: name ?? 'upload', size: filePart.content.length, content: filePart.content, columnTypes: typesPart?.content.toString('utf8') } : null;
+  return filePart
+    ? { name: name ?? 'upload', size: filePart.content.length, content: filePart.content, columnTypes: typesPart?.content.toString('utf8') }
+    : null;
 }
 
 const CLEAN_COLUMNS = ['姓名', '手机号', '出生日期', '地址_省', '地址_市', '地址_区', '地址_详细地址'];
@@ -217,7 +223,15 @@ function cleanPage(task, page, pageSize) {
     data.push({
       rowNumber: index + 2,
       sheetName: 'Sheet1',
-      values: { 姓名: `用户${index + 1}`, 手机号: `138${String(10000000 + index).slice(-8)}`, 出生日期: '1990-01-15', 地址_省: '江苏省', 地址_市: '南京市', 地址_区: '玄武区', 地址_详细地址: `中山路 ${index + 1} 号` },
+      values: {
+        姓名: `用户${index + 1}`,
+        手机号: `138${String(10000000 + index).slice(-8)}`,
+        出生日期: '1990-01-15',
+        地址_省: '江苏省',
+        地址_市: '南京市',
+        地址_区: '玄武区',
+        地址_详细地址: `中山路 ${index + 1} 号`,
+      },
     });
   }
   return { jobId: task.taskId, columns: CLEAN_COLUMNS, data, total, page, pageSize };
@@ -233,7 +247,12 @@ function exceptionPage(task, page, pageSize) {
     data.push({
       rowNumber: index * 17 + 7,
       sheetName: 'Sheet1',
-      originalData: { 姓名: index === 0 ? '<img src=x onerror=alert(1)>' : `李四${index}`, 手机号: '123', 出生日期: '1990/1/15', 地址: badAddress ? '中山路 5 号' : '江苏省南京市玄武区中山路 5 号' },
+      originalData: {
+        姓名: index === 0 ? '<img src=x onerror=alert(1)>' : `李四${index}`,
+        手机号: '123',
+        出生日期: '1990/1/15',
+        地址: badAddress ? '中山路 5 号' : '江苏省南京市玄武区中山路 5 号',
+      },
       errors,
       reason: errors.map((error) => `${error.field}: ${error.message}`).join('；'),
     });
@@ -272,7 +291,14 @@ function queueStats() {
     errorRate: Math.max(0, 0.03 + 0.02 * wave),
     recentFailures: values
       .filter((task) => task.status === 'failed' || task.status === 'timeout')
-      .map((task) => ({ taskId: task.taskId, fileName: task.fileName, status: task.status, errorCode: task.errorCode, errorMessage: task.errorMessage, failedAt: task.completedAt })),
+      .map((task) => ({
+        taskId: task.taskId,
+        fileName: task.fileName,
+        status: task.status,
+        errorCode: task.errorCode,
+        errorMessage: task.errorMessage,
+        failedAt: task.completedAt,
+      })),
     timestamp: now(),
   };
 }
@@ -309,7 +335,13 @@ const server = createServer(async (req, res) => {
   }
 
   if (path === '/api/config') {
-    return sendJson(res, 200, { maxFileSize: MAX_FILE_SIZE, acceptedExtensions: ['.xlsx', '.xls', '.csv'], columnTypes: ['phone', 'date', 'address', 'text', 'number'], authRequired: Boolean(TOKEN), version: '0.1.0-mock' });
+    return sendJson(res, 200, {
+      maxFileSize: MAX_FILE_SIZE,
+      acceptedExtensions: ['.xlsx', '.xls', '.csv'],
+      columnTypes: ['phone', 'date', 'address', 'text', 'number'],
+      authRequired: Boolean(TOKEN),
+      version: '0.1.0-mock',
+    });
   }
   if (path === '/api/queue/stats') return sendJson(res, 200, queueStats());
 
@@ -325,11 +357,18 @@ const server = createServer(async (req, res) => {
     const file = parseMultipart(await readBody(req), req.headers['content-type']);
     const lines = file?.content.toString('utf8').split(/\r?\n/).filter(Boolean) ?? [];
     const headers = (lines[0] ?? '姓名,手机号,出生日期,地址').split(',');
-    const guess = (header) => (/手机|电话|phone|tel/i.test(header) ? 'phone' : /日期|生日|date/i.test(header) ? 'date' : /地址|address/i.test(header) ? 'address' : 'text');
-    return sendJson(res, 200, { format: 'csv', sheets: [{ name: 'Sheet1', headers, detectedTypes: headers.map(guess), sampleRows: lines.slice(1, 4).map((line) => line.split(',')) }] });
+    const guess = (header) =>
+      /手机|电话|phone|tel/i.test(header) ? 'phone' : /日期|生日|date/i.test(header) ? 'date' : /地址|address/i.test(header) ? 'address' : 'text';
+    return sendJson(res, 200, {
+      format: 'csv',
+      sheets: [{ name: 'Sheet1', headers, detectedTypes: headers.map(guess), sampleRows: lines.slice(1, 4).map((line) => line.split(',')) }],
+    });
   }
 
-  const match = /^\/api\/data-cleaning\/(check-status|events|status|tasks|files|data\/clean|data\/exceptions|download\/clean|download\/exceptions)(?:\/([^/]+))?(?:\/(cancel|retry))?$/.exec(path);
+  const match =
+    /^\/api\/data-cleaning\/(check-status|events|status|tasks|files|data\/clean|data\/exceptions|download\/clean|download\/exceptions)(?:\/([^/]+))?(?:\/(cancel|retry))?$/.exec(
+      path,
+    );
   if (!match) return sendError(res, 404, 'INVALID_REQUEST', '未知路径');
   const [, kind, id, action] = match;
 
@@ -340,7 +379,9 @@ const server = createServer(async (req, res) => {
     const sortBy = url.searchParams.get('sortBy') ?? 'uploadedAt';
     const order = url.searchParams.get('order') === 'asc' ? 1 : -1;
     const key = { uploadedAt: 'createdAt', originalName: 'fileName', size: 'size', status: 'status', totalRows: 'totalRows' }[sortBy] ?? 'createdAt';
-    const all = [...tasks.values()].filter((task) => !status || task.status === status).sort((a, b) => (a[key] > b[key] ? order : a[key] < b[key] ? -order : 0));
+    const all = [...tasks.values()]
+      .filter((task) => !status || task.status === status)
+      .sort((a, b) => (a[key] > b[key] ? order : a[key] < b[key] ? -order : 0));
     return sendJson(res, 200, { files: all.slice((page - 1) * pageSize, page * pageSize).map(summary), total: all.length, page, pageSize });
   }
   if (kind === 'files') {
@@ -377,7 +418,17 @@ const server = createServer(async (req, res) => {
       }
       if (action === 'retry') {
         if (!['failed', 'timeout', 'cancelled'].includes(task.status)) return sendError(res, 409, 'INVALID_STATE', '任务未失败，无法重试');
-        Object.assign(task, { status: 'pending', phase: 'queued', processedRows: 0, ticks: 0, attempts: task.attempts + 1, errorCode: null, errorMessage: null, completedAt: null, fileName: task.fileName.replace(/bad/gi, 'fixed') });
+        Object.assign(task, {
+          status: 'pending',
+          phase: 'queued',
+          processedRows: 0,
+          ticks: 0,
+          attempts: task.attempts + 1,
+          errorCode: null,
+          errorMessage: null,
+          completedAt: null,
+          fileName: task.fileName.replace(/bad/gi, 'fixed'),
+        });
         return sendJson(res, 200, { taskId: task.taskId, status: 'pending', message: '任务已重新排队' });
       }
       return sendError(res, 404, 'INVALID_REQUEST', '未知路径');

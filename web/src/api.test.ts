@@ -25,7 +25,10 @@ class FakeXhr {
   aborted = false;
   private readonly listeners = new Map<string, (() => void)[]>();
   private readonly uploadListeners: ((event: { loaded: number; total: number; lengthComputable: boolean }) => void)[] = [];
-  readonly upload = { addEventListener: (_type: string, listener: (event: { loaded: number; total: number; lengthComputable: boolean }) => void) => this.uploadListeners.push(listener) };
+  readonly upload = {
+    addEventListener: (_type: string, listener: (event: { loaded: number; total: number; lengthComputable: boolean }) => void) =>
+      this.uploadListeners.push(listener),
+  };
   constructor() {
     FakeXhr.last = this;
   }
@@ -61,7 +64,9 @@ class FakeXhr {
 
 describe('ApiClient', () => {
   it('sends the bearer token and parses JSON', async () => {
-    const fetchImpl = vi.fn(async () => jsonResponse(200, { maxFileSize: 10, acceptedExtensions: ['.csv'], columnTypes: [], authRequired: true, version: '0.1.0' }));
+    const fetchImpl = vi.fn(async () =>
+      jsonResponse(200, { maxFileSize: 10, acceptedExtensions: ['.csv'], columnTypes: [], authRequired: true, version: '0.1.0' }),
+    );
     const { api } = client(fetchImpl as unknown as typeof fetch, 'abc');
     const config = await api.getConfig();
     expect(config.maxFileSize).toBe(10);
@@ -125,7 +130,11 @@ describe('ApiClient', () => {
   });
 
   it('a refused or aborted upload rejects with the reason', async () => {
-    const api = new ApiClient({ auth: new AuthStore(null), fetch: vi.fn() as unknown as typeof fetch, createXhr: () => new FakeXhr() as unknown as XMLHttpRequest });
+    const api = new ApiClient({
+      auth: new AuthStore(null),
+      fetch: vi.fn() as unknown as typeof fetch,
+      createXhr: () => new FakeXhr() as unknown as XMLHttpRequest,
+    });
     const refused = api.upload(new File(['x'], 'x.pdf'));
     FakeXhr.last.respond(415, { statusCode: 415, errorCode: 'UNSUPPORTED_FILE_TYPE', message: '不支持的文件类型' });
     await expect(refused).rejects.toMatchObject({ status: 415, errorCode: 'UNSUPPORTED_FILE_TYPE' });

@@ -113,7 +113,12 @@ export class ApiClient {
   }
 
   exceptionRows(jobId: string, page: number, pageSize: number, signal?: AbortSignal): Promise<Page<ExceptionRow>> {
-    return this.json<Page<ExceptionRow>>('GET', `/api/data-cleaning/data/exceptions/${encodeURIComponent(jobId)}${queryString({ page, pageSize })}`, undefined, signal);
+    return this.json<Page<ExceptionRow>>(
+      'GET',
+      `/api/data-cleaning/data/exceptions/${encodeURIComponent(jobId)}${queryString({ page, pageSize })}`,
+      undefined,
+      signal,
+    );
   }
 
   queueStats(signal?: AbortSignal): Promise<QueueStats> {

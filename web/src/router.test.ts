@@ -28,8 +28,14 @@ describe('hash router', () => {
       sortBy: 'uploadedAt',
       order: 'desc',
     });
-    expect(
-      queryFromParams(new URLSearchParams('page=-4&pageSize=5000&status=bogus&startDate=2026-11-01&endDate=yesterday&sortBy=drop&order=asc')),
-    ).toEqual({ page: 1, pageSize: 100, status: undefined, startDate: '2026-11-01', endDate: undefined, sortBy: 'uploadedAt', order: 'asc' });
+    expect(queryFromParams(new URLSearchParams('page=-4&pageSize=5000&status=bogus&startDate=2026-11-01&endDate=yesterday&sortBy=drop&order=asc'))).toEqual({
+      page: 1,
+      pageSize: 100,
+      status: undefined,
+      startDate: '2026-11-01',
+      endDate: undefined,
+      sortBy: 'uploadedAt',
+      order: 'asc',
+    });
   });
 });

@@ -64,59 +64,63 @@ async function receiveUpload(deps: HttpDeps, request: FastifyRequest): Promise<{
 export function dataCleaningRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { db } = deps;
 
-  app.post('/api/data-cleaning/upload', {
-    schema: { querystring: { type: 'object', properties: { mode: { type: 'string', enum: ['sync', 'async'], default: 'async' } } } },
-  }, async (request, reply) => {
-    const { mode } = request.query as { mode: 'sync' | 'async' };
-    // Refused before the body is read: without a queue nobody would ever process the task.
-    if (mode === 'async' && !deps.producer.acceptsTasks) {
-      throw new AppError('QUEUE_UNAVAILABLE', '未配置任务队列（REDIS_URL），只能同步处理：请使用 ?mode=sync 上传');
-    }
-    const receiveStarted = performance.now();
-    const { saved, filename, columnTypes: rawTypes } = await receiveUpload(deps, request);
-    const received = performance.now();
-    let columnTypes;
-    try {
-      columnTypes = parseColumnTypes(rawTypes);
-    } catch (err) {
-      await deps.producer.discard(saved);
-      throw err;
-    }
-    const record = await deps.producer.create(saved, filename, columnTypes);
-    deps.metrics?.uploads.inc({ mode });
-
-    if (mode === 'sync') {
-      const config = deps.config.current;
-      const token = `${SYNC_TOKEN_PREFIX}${randomUUID()}`;
+  app.post(
+    '/api/data-cleaning/upload',
+    {
+      schema: { querystring: { type: 'object', properties: { mode: { type: 'string', enum: ['sync', 'async'], default: 'async' } } } },
+    },
+    async (request, reply) => {
+      const { mode } = request.query as { mode: 'sync' | 'async' };
+      // Refused before the body is read: without a queue nobody would ever process the task.
+      if (mode === 'async' && !deps.producer.acceptsTasks) {
+        throw new AppError('QUEUE_UNAVAILABLE', '未配置任务队列（REDIS_URL），只能同步处理：请使用 ?mode=sync 上传');
+      }
+      const receiveStarted = performance.now();
+      const { saved, filename, columnTypes: rawTypes } = await receiveUpload(deps, request);
+      const received = performance.now();
+      let columnTypes;
       try {
-        const stats = await runJob({
-          db,
-          fileStore: deps.fileStore,
-          jobId: record.jobId,
-          token,
-          batchSize: config.BATCH_SIZE,
-          limits: deps.parseLimits(),
-          isTransient: (err) => classifyError(err).kind === 'retryable',
-        });
-        return reply.code(200).send({ jobId: record.jobId, fileId: record.id, message: '文件处理完成', totalRows: stats.totalRows, statistics: stats });
+        columnTypes = parseColumnTypes(rawTypes);
       } catch (err) {
-        const c = classifyError(err);
-        await db.endAttempt(record.jobId, token, 'failed', c.code, c.message).catch(() => undefined);
+        await deps.producer.discard(saved);
         throw err;
       }
-    }
+      const record = await deps.producer.create(saved, filename, columnTypes);
+      deps.metrics?.uploads.inc({ mode });
 
-    const enqueued = await deps.producer.enqueue(record);
-    // What the upload costs beyond receiving (and storing) the bytes: content check, record, enqueue.
-    reply.header('Server-Timing', `receive;dur=${(received - receiveStarted).toFixed(2)}, after-receive;dur=${(performance.now() - received).toFixed(2)}`);
-    return reply.code(202).send({
-      taskId: record.jobId,
-      jobId: record.jobId,
-      fileId: record.id,
-      status: 'pending',
-      message: enqueued ? '文件上传成功，开始处理' : '文件上传成功，任务队列暂不可用，恢复后将自动开始处理',
-    });
-  });
+      if (mode === 'sync') {
+        const config = deps.config.current;
+        const token = `${SYNC_TOKEN_PREFIX}${randomUUID()}`;
+        try {
+          const stats = await runJob({
+            db,
+            fileStore: deps.fileStore,
+            jobId: record.jobId,
+            token,
+            batchSize: config.BATCH_SIZE,
+            limits: deps.parseLimits(),
+            isTransient: (err) => classifyError(err).kind === 'retryable',
+          });
+          return reply.code(200).send({ jobId: record.jobId, fileId: record.id, message: '文件处理完成', totalRows: stats.totalRows, statistics: stats });
+        } catch (err) {
+          const c = classifyError(err);
+          await db.endAttempt(record.jobId, token, 'failed', c.code, c.message).catch(() => undefined);
+          throw err;
+        }
+      }
+
+      const enqueued = await deps.producer.enqueue(record);
+      // What the upload costs beyond receiving (and storing) the bytes: content check, record, enqueue.
+      reply.header('Server-Timing', `receive;dur=${(received - receiveStarted).toFixed(2)}, after-receive;dur=${(performance.now() - received).toFixed(2)}`);
+      return reply.code(202).send({
+        taskId: record.jobId,
+        jobId: record.jobId,
+        fileId: record.id,
+        status: 'pending',
+        message: enqueued ? '文件上传成功，开始处理' : '文件上传成功，任务队列暂不可用，恢复后将自动开始处理',
+      });
+    },
+  );
 
   app.get('/api/data-cleaning/status/:jobId', { schema: { params: jobParams } }, async (request) => {
     const record = await recordByJobId(deps, (request.params as { jobId: string }).jobId);
@@ -129,37 +133,61 @@ export function dataCleaningRoutes(app: FastifyInstance, deps: HttpDeps): void {
     };
   });
 
-  app.get('/api/data-cleaning/files', {
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: {
-          ...pageQuery.properties,
-          status: { type: 'string', enum: ['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'] },
-          startDate: { type: 'string', maxLength: 40 },
-          endDate: { type: 'string', maxLength: 40 },
-          sortBy: { type: 'string', enum: ['uploadedAt', 'originalName', 'size', 'status', 'totalRows'], default: 'uploadedAt' },
-          order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+  app.get(
+    '/api/data-cleaning/files',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            ...pageQuery.properties,
+            status: { type: 'string', enum: ['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'] },
+            startDate: { type: 'string', maxLength: 40 },
+            endDate: { type: 'string', maxLength: 40 },
+            sortBy: { type: 'string', enum: ['uploadedAt', 'originalName', 'size', 'status', 'totalRows'], default: 'uploadedAt' },
+            order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+          },
         },
       },
     },
-  }, async (request) => {
-    const q = request.query as { page: number; pageSize: number; status?: FileRecord['status']; startDate?: string; endDate?: string; sortBy: 'uploadedAt'; order: 'asc' | 'desc' };
-    const startDate = parseDateParam(q.startDate, 'startDate', false);
-    const endDate = parseDateParam(q.endDate, 'endDate', true);
-    const { files, total } = await db.listFileRecords({ page: q.page, pageSize: q.pageSize, status: q.status, startDate, endDate, sortBy: q.sortBy, order: q.order });
-    return { files: files.map(fileSummary), total, page: q.page, pageSize: q.pageSize };
-  });
+    async (request) => {
+      const q = request.query as {
+        page: number;
+        pageSize: number;
+        status?: FileRecord['status'];
+        startDate?: string;
+        endDate?: string;
+        sortBy: 'uploadedAt';
+        order: 'asc' | 'desc';
+      };
+      const startDate = parseDateParam(q.startDate, 'startDate', false);
+      const endDate = parseDateParam(q.endDate, 'endDate', true);
+      const { files, total } = await db.listFileRecords({
+        page: q.page,
+        pageSize: q.pageSize,
+        status: q.status,
+        startDate,
+        endDate,
+        sortBy: q.sortBy,
+        order: q.order,
+      });
+      return { files: files.map(fileSummary), total, page: q.page, pageSize: q.pageSize };
+    },
+  );
 
-  app.get('/api/data-cleaning/files/:fileId', {
-    schema: { params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string' } } } },
-  }, async (request) => {
-    const { fileId } = request.params as { fileId: string };
-    assertTaskId(fileId);
-    const record = await db.getFileRecord(fileId);
-    if (!record) throw new AppError('FILE_NOT_FOUND', `文件记录不存在：${fileId}`);
-    return { file: fileSummary(record), statistics: record.statistics ?? null };
-  });
+  app.get(
+    '/api/data-cleaning/files/:fileId',
+    {
+      schema: { params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string' } } } },
+    },
+    async (request) => {
+      const { fileId } = request.params as { fileId: string };
+      assertTaskId(fileId);
+      const record = await db.getFileRecord(fileId);
+      if (!record) throw new AppError('FILE_NOT_FOUND', `文件记录不存在：${fileId}`);
+      return { file: fileSummary(record), statistics: record.statistics ?? null };
+    },
+  );
 
   app.get('/api/data-cleaning/data/clean/:jobId', { schema: { params: jobParams, querystring: pageQuery } }, async (request) => {
     const record = await recordByJobId(deps, (request.params as { jobId: string }).jobId);
@@ -254,11 +282,14 @@ function isCalendarDay(year: string, month: string, day: string): boolean {
 function parseDateParam(value: string | undefined, name: string, endOfDay: boolean): Date | undefined {
   if (value === undefined || value === '') return undefined;
   const parts = DAY.exec(value) ?? INSTANT.exec(value);
-  const date = parts && isCalendarDay(parts[1], parts[2], parts[3])
-    ? new Date(parts[0].length === 10 ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value)
-    : undefined;
+  const date =
+    parts && isCalendarDay(parts[1], parts[2], parts[3])
+      ? new Date(parts[0].length === 10 ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value)
+      : undefined;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new AppError('INVALID_REQUEST', `${name} 不是有效日期：${value.slice(0, 40)}（格式 2026-11-27 或 2026-11-27T10:00:00Z）`, { [name]: value.slice(0, 40) });
+    throw new AppError('INVALID_REQUEST', `${name} 不是有效日期：${value.slice(0, 40)}（格式 2026-11-27 或 2026-11-27T10:00:00Z）`, {
+      [name]: value.slice(0, 40),
+    });
   }
   return date;
 }

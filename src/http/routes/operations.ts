@@ -37,7 +37,6 @@ export function queueRoutes(app: FastifyInstance, deps: HttpDeps): void {
       timestamp: new Date().toISOString(),
     };
   });
-
 }
 
 /** Open routes: UI configuration (nothing secret: lets the UI know a token is needed), health and metrics. */
@@ -67,7 +66,9 @@ export function operationsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const redisLatency = deps.queue ? await deps.queue.ping() : undefined;
     // Without Redis configured the API serves synchronous uploads only: ready when the database is.
     const redis = deps.queue
-      ? redisLatency === undefined ? { status: 'error' as const, error: 'no answer from Redis' } : { status: 'ok' as const, latencyMs: redisLatency }
+      ? redisLatency === undefined
+        ? { status: 'error' as const, error: 'no answer from Redis' }
+        : { status: 'ok' as const, latencyMs: redisLatency }
       : { status: 'disabled' as const };
     const ok = database.status === 'ok' && redis.status !== 'error';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks: { redis, database } });

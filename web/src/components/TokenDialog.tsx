@@ -37,15 +37,7 @@ export function TokenDialog() {
         <h2 id={titleId}>{tr.t('auth.title')}</h2>
         <p>{tr.t('auth.explain')}</p>
         <label htmlFor={inputId}>{tr.t('auth.label')}</label>
-        <input
-          id={inputId}
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          required
-          value={value}
-          onChange={(event) => setValue(event.target.value)}
-        />
+        <input id={inputId} type="password" autoComplete="off" spellCheck={false} required value={value} onChange={(event) => setValue(event.target.value)} />
         <div className="dialog-actions">
           <button type="submit" className="button button-primary">
             {tr.t('auth.save')}

@@ -235,10 +235,16 @@ function CleanPreview({ jobId, showSheet }: { jobId: string; showSheet: boolean 
         </table>
       </div>
       {data.data.length === 0 && <p className="muted">{tr.t('detail.noRows')}</p>}
-      <Pagination page={page} pageSize={pageSize} total={data.total} onPage={setPage} onPageSize={(size) => {
-        setPageSize(size);
-        setPage(1);
-      }} />
+      <Pagination
+        page={page}
+        pageSize={pageSize}
+        total={data.total}
+        onPage={setPage}
+        onPageSize={(size) => {
+          setPageSize(size);
+          setPage(1);
+        }}
+      />
     </div>
   );
 }
@@ -257,9 +263,7 @@ export function errorsByField(errors: readonly FieldError[]): Map<string, FieldE
 function ExceptionPreview({ jobId, showSheet }: { jobId: string; showSheet: boolean }) {
   const tr = useTr();
   const { api } = useServices();
-  const { page, pageSize, setPage, setPageSize, resource } = usePagedRows('exceptions', jobId, (p, size, signal) =>
-    api.exceptionRows(jobId, p, size, signal),
-  );
+  const { page, pageSize, setPage, setPageSize, resource } = usePagedRows('exceptions', jobId, (p, size, signal) => api.exceptionRows(jobId, p, size, signal));
   const data = resource.data;
   if (resource.error && !data) return <ErrorMessage error={errorInfoFrom(resource.error)} onRetry={resource.reload} />;
   if (!data) return <p className="muted">{tr.t('common.loading')}</p>;
@@ -320,10 +324,16 @@ function ExceptionPreview({ jobId, showSheet }: { jobId: string; showSheet: bool
         </table>
       </div>
       {data.data.length === 0 && <p className="muted">{tr.t('detail.noRows')}</p>}
-      <Pagination page={page} pageSize={pageSize} total={data.total} onPage={setPage} onPageSize={(size) => {
-        setPageSize(size);
-        setPage(1);
-      }} />
+      <Pagination
+        page={page}
+        pageSize={pageSize}
+        total={data.total}
+        onPage={setPage}
+        onPageSize={(size) => {
+          setPageSize(size);
+          setPage(1);
+        }}
+      />
     </div>
   );
 }

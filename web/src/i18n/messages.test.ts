@@ -15,7 +15,28 @@ describe('dictionaries', () => {
   });
 
   it('every server error code has a sentence in both languages', () => {
-    const codes = ['UNSUPPORTED_FILE_TYPE', 'EMPTY_FILE', 'FILE_SIZE_EXCEEDED', 'CORRUPTED_FILE', 'ROW_LIMIT_EXCEEDED', 'COLUMN_LIMIT_EXCEEDED', 'LINE_TOO_LONG', 'ZIP_BOMB_DETECTED', 'INVALID_COLUMN_TYPES', 'INVALID_REQUEST', 'JOB_NOT_FOUND', 'FILE_NOT_FOUND', 'INVALID_TASK_ID', 'INVALID_STATE', 'QUEUE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'UNAUTHORIZED', 'PROCESSING_TIMEOUT', 'CANCELLED', 'INTERNAL_ERROR'];
+    const codes = [
+      'UNSUPPORTED_FILE_TYPE',
+      'EMPTY_FILE',
+      'FILE_SIZE_EXCEEDED',
+      'CORRUPTED_FILE',
+      'ROW_LIMIT_EXCEEDED',
+      'COLUMN_LIMIT_EXCEEDED',
+      'LINE_TOO_LONG',
+      'ZIP_BOMB_DETECTED',
+      'INVALID_COLUMN_TYPES',
+      'INVALID_REQUEST',
+      'JOB_NOT_FOUND',
+      'FILE_NOT_FOUND',
+      'INVALID_TASK_ID',
+      'INVALID_STATE',
+      'QUEUE_UNAVAILABLE',
+      'DATABASE_UNAVAILABLE',
+      'UNAUTHORIZED',
+      'PROCESSING_TIMEOUT',
+      'CANCELLED',
+      'INTERNAL_ERROR',
+    ];
     for (const lang of ['zh', 'en'] as const) {
       const tr = createTranslator(lang);
       for (const code of codes) expect(tr.has(`error.${code}`), `${lang} ${code}`).toBe(true);
@@ -32,7 +53,9 @@ describe('error text', () => {
       server: 'Redis 连接失败',
     });
     expect(describeError({ code: 'NEW_CODE', message: null }, tr)).toEqual({ friendly: '处理失败（NEW_CODE）。', server: null });
-    expect(describeError({ code: 'UNSUPPORTED_FILE_TYPE', message: null, params: { name: 'a.pdf', extensions: '.csv' } }, tr).friendly).toBe('“a.pdf”不是 .csv 文件。');
+    expect(describeError({ code: 'UNSUPPORTED_FILE_TYPE', message: null, params: { name: 'a.pdf', extensions: '.csv' } }, tr).friendly).toBe(
+      '“a.pdf”不是 .csv 文件。',
+    );
   });
 
   it('names field errors, falling back to the code', () => {

@@ -31,7 +31,14 @@ export function LineChart({ title, series, format, tone }: { title: string; seri
           <line className="chart-grid" x1={0} y1={HEIGHT} x2={WIDTH} y2={HEIGHT} vectorEffect="non-scaling-stroke" />
           {series.length > 1 && <polyline className="chart-line" points={polylinePoints(series, WIDTH, HEIGHT, top)} vectorEffect="non-scaling-stroke" />}
           {series.length === 1 && (
-            <line className="chart-line" x1={0} x2={WIDTH} y1={valueToY(series[0].value, HEIGHT, top)} y2={valueToY(series[0].value, HEIGHT, top)} vectorEffect="non-scaling-stroke" />
+            <line
+              className="chart-line"
+              x1={0}
+              x2={WIDTH}
+              y1={valueToY(series[0].value, HEIGHT, top)}
+              y2={valueToY(series[0].value, HEIGHT, top)}
+              vectorEffect="non-scaling-stroke"
+            />
           )}
         </svg>
       </div>

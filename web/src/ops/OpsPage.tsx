@@ -41,23 +41,26 @@ export function OpsPage() {
       controller?.abort();
       const current = new AbortController();
       controller = current;
-      api.queueStats(current.signal).then(
-        (next) => {
-          if (current.signal.aborted) return;
-          setStats(next);
-          setError(null);
-          const time = Date.parse(next.timestamp) || Date.now();
-          setHistory((previous) => ({
-            rowsPerSecond: appendSample(previous.rowsPerSecond, { time, value: next.throughput.rowsPerSecond }),
-            errorRatePercent: appendSample(previous.errorRatePercent, { time, value: next.errorRate * 100 }),
-          }));
-        },
-        (failure: unknown) => {
-          if (!current.signal.aborted) setError(toApiError(failure));
-        },
-      ).finally(() => {
-        if (!stopped && !current.signal.aborted) timer = window.setTimeout(refresh, OPS_REFRESH_MS);
-      });
+      api
+        .queueStats(current.signal)
+        .then(
+          (next) => {
+            if (current.signal.aborted) return;
+            setStats(next);
+            setError(null);
+            const time = Date.parse(next.timestamp) || Date.now();
+            setHistory((previous) => ({
+              rowsPerSecond: appendSample(previous.rowsPerSecond, { time, value: next.throughput.rowsPerSecond }),
+              errorRatePercent: appendSample(previous.errorRatePercent, { time, value: next.errorRate * 100 }),
+            }));
+          },
+          (failure: unknown) => {
+            if (!current.signal.aborted) setError(toApiError(failure));
+          },
+        )
+        .finally(() => {
+          if (!stopped && !current.signal.aborted) timer = window.setTimeout(refresh, OPS_REFRESH_MS);
+        });
     };
     refreshNow.current = refresh;
     refresh();
@@ -71,13 +74,16 @@ export function OpsPage() {
   const retry = (failure: RecentFailure) => {
     setRetrying((state) => ({ ...state, [failure.taskId]: true }));
     setRetryErrors(({ [failure.taskId]: _dropped, ...rest }) => rest);
-    api.retryTask(failure.taskId).then(
-      () => {
-        announce(tr.t('ops.retried', { name: failure.fileName ?? failure.taskId }));
-        refreshNow.current();
-      },
-      (failed: unknown) => setRetryErrors((state) => ({ ...state, [failure.taskId]: errorInfoFrom(failed) })),
-    ).finally(() => setRetrying(({ [failure.taskId]: _dropped, ...rest }) => rest));
+    api
+      .retryTask(failure.taskId)
+      .then(
+        () => {
+          announce(tr.t('ops.retried', { name: failure.fileName ?? failure.taskId }));
+          refreshNow.current();
+        },
+        (failed: unknown) => setRetryErrors((state) => ({ ...state, [failure.taskId]: errorInfoFrom(failed) })),
+      )
+      .finally(() => setRetrying(({ [failure.taskId]: _dropped, ...rest }) => rest));
   };
 
   return (

@@ -11,7 +11,13 @@ describe('series', () => {
 
   it('summarizes and scales', () => {
     expect(summarize([])).toBeNull();
-    expect(summarize([{ time: 1, value: 4 }, { time: 2, value: 2 }, { time: 3, value: 3 }])).toEqual({ last: 3, min: 2, max: 4 });
+    expect(
+      summarize([
+        { time: 1, value: 4 },
+        { time: 2, value: 2 },
+        { time: 3, value: 3 },
+      ]),
+    ).toEqual({ last: 3, min: 2, max: 4 });
     expect(axisMax([])).toBe(1);
     expect(axisMax([{ time: 1, value: 0 }])).toBe(1);
     expect(axisMax([{ time: 1, value: 100 }])).toBeCloseTo(110);

@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FILE_ID, TASK_ID, completedSnapshot, snapshot, statistics } from '../test-support/fixtures.js';
 import type { TaskStatus } from '../types.js';
-import {
-  initialUploadState,
-  progressReducer,
-  rejectedState,
-  resumedState,
-  toProgressView,
-  type ProgressEvent,
-  type ProgressState,
-} from './machine.js';
+import { initialUploadState, progressReducer, rejectedState, resumedState, toProgressView, type ProgressEvent, type ProgressState } from './machine.js';
 
 const reduce = (state: ProgressState, ...events: ProgressEvent[]) => events.reduce(progressReducer, state);
 const accepted: ProgressEvent = { type: 'uploadAccepted', taskId: TASK_ID, fileId: FILE_ID };
@@ -99,7 +91,10 @@ describe('progress machine: server states', () => {
     const next = progressReducer(state, {
       type: 'snapshot',
       epoch: 0,
-      snapshot: to === 'completed' ? completedSnapshot() : snapshot({ status: to, progress: 50, processedRows: 500, errorCode: to === 'failed' ? 'CORRUPTED_FILE' : null }),
+      snapshot:
+        to === 'completed'
+          ? completedSnapshot()
+          : snapshot({ status: to, progress: 50, processedRows: 500, errorCode: to === 'failed' ? 'CORRUPTED_FILE' : null }),
     });
     expect(next.state).toBe(to);
   });

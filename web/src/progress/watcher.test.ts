@@ -144,7 +144,10 @@ describe('TaskWatcher over SSE', () => {
 
 describe('TaskWatcher polling', () => {
   it('polls at once when SSE is unavailable, and stops at a final state', async () => {
-    const { watcher, fetchStatus, timers, received } = setup({ sse: false, responses: [snapshot({ status: 'pending', progress: 0 }), snapshot({ status: 'failed', errorCode: 'CORRUPTED_FILE' })] });
+    const { watcher, fetchStatus, timers, received } = setup({
+      sse: false,
+      responses: [snapshot({ status: 'pending', progress: 0 }), snapshot({ status: 'failed', errorCode: 'CORRUPTED_FILE' })],
+    });
     watcher.start();
     expect(watcher.mode).toBe('polling');
     await flush();
@@ -156,9 +159,21 @@ describe('TaskWatcher polling', () => {
   });
 
   it('falls back to polling when the stream cannot be opened (factory returns null or throws)', async () => {
-    for (const factory of [() => null, () => { throw new Error('blocked'); }]) {
+    for (const factory of [
+      () => null,
+      () => {
+        throw new Error('blocked');
+      },
+    ]) {
       const fetchStatus = vi.fn(async () => completedSnapshot());
-      const watcher = new TaskWatcher({ taskId: TASK_ID, eventsUrl: '/x', createEventSource: factory, fetchStatus, timers: new ManualTimers(), onSnapshot: () => {} });
+      const watcher = new TaskWatcher({
+        taskId: TASK_ID,
+        eventsUrl: '/x',
+        createEventSource: factory,
+        fetchStatus,
+        timers: new ManualTimers(),
+        onSnapshot: () => {},
+      });
       watcher.start();
       await flush();
       expect(fetchStatus).toHaveBeenCalledTimes(1);
@@ -204,7 +219,12 @@ describe('TaskWatcher polling', () => {
   it('backs off on transient errors and recovers', async () => {
     const { watcher, timers, received } = setup({
       sse: false,
-      responses: [new ApiError(503, 'QUEUE_UNAVAILABLE', '队列不可用'), new ApiError(0, 'NETWORK_ERROR', ''), snapshot({ progress: 5 }), snapshot({ progress: 6 })],
+      responses: [
+        new ApiError(503, 'QUEUE_UNAVAILABLE', '队列不可用'),
+        new ApiError(0, 'NETWORK_ERROR', ''),
+        snapshot({ progress: 5 }),
+        snapshot({ progress: 6 }),
+      ],
     });
     watcher.start();
     await flush();

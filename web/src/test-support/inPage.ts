@@ -94,7 +94,8 @@ function audit(): string[] {
     const max = bar.getAttribute('aria-valuemax');
     const now = bar.getAttribute('aria-valuenow');
     if (min === null || max === null || !(Number(min) < Number(max))) problems.push(`progressbar without a valid aria-valuemin/max: ${describe(bar)}`);
-    if (now !== null && !(Number(now) >= Number(min) && Number(now) <= Number(max))) problems.push(`progressbar aria-valuenow outside its range: ${describe(bar)}`);
+    if (now !== null && !(Number(now) >= Number(min) && Number(now) <= Number(max)))
+      problems.push(`progressbar aria-valuenow outside its range: ${describe(bar)}`);
     if (!bar.getAttribute('aria-valuetext')?.trim()) problems.push(`progressbar without aria-valuetext: ${describe(bar)}`);
   }
 

@@ -7,7 +7,15 @@ import type { Lang } from '../i18n/messages.js';
 import { TASK_ID, completedSnapshot, snapshot } from '../test-support/fixtures.js';
 import { MemoryStorage } from '../test-support/memoryStorage.js';
 import type { CardModel } from '../progress/board.js';
-import { initialUploadState, progressReducer, rejectedState, resumedState, toProgressView, type ProgressEvent, type ProgressState } from '../progress/machine.js';
+import {
+  initialUploadState,
+  progressReducer,
+  rejectedState,
+  resumedState,
+  toProgressView,
+  type ProgressEvent,
+  type ProgressState,
+} from '../progress/machine.js';
 import { ServicesProvider } from '../services-context.js';
 import { createServices, type Services } from '../services.js';
 import { ProgressCard } from './ProgressCard.js';

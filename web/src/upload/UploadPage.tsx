@@ -28,9 +28,7 @@ export function UploadPage({ config }: { config: Resource<ClientConfig> }) {
   const nextReviewId = useRef(1);
   const previewAborts = useRef(new Map<string, AbortController>());
 
-  const limits: UploadLimits = config.data
-    ? { maxFileSize: config.data.maxFileSize, acceptedExtensions: config.data.acceptedExtensions }
-    : DEFAULT_LIMITS;
+  const limits: UploadLimits = config.data ? { maxFileSize: config.data.maxFileSize, acceptedExtensions: config.data.acceptedExtensions } : DEFAULT_LIMITS;
 
   useEffect(() => {
     const aborts = previewAborts.current;
