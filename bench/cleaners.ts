@@ -10,7 +10,8 @@ import os from 'node:os';
 import { cleanDate } from '../src/cleaning/date.js';
 import { cleanNumber } from '../src/cleaning/number.js';
 import { cleanPhone } from '../src/cleaning/phone.js';
-import type { CellValue, CleanResult } from '../src/cleaning/types.js';
+import type { CleanResult } from '../src/cleaning/types.js';
+import type { CellValue } from '../src/domain/index.js';
 
 interface BenchCase {
   name: string;

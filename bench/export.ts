@@ -10,7 +10,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createTableWriter } from '../src/export/index.js';
-import type { ExportFormat } from '../src/export/types.js';
+import type { ExportFormat } from '../src/domain/index.js';
 
 const BATCH_ROWS = 1000;
 const COLUMNS = ['姓名', '手机号', '出生日期', '地址_省', '地址_市', '地址_区', '地址_详细地址', '邮箱', '编号', '备注', '金额'];

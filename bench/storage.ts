@@ -23,9 +23,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { CleanRecord, ExceptionRecord } from '../src/cleaning/types.js';
-import type { ProcessStatistics } from '../src/pipeline/types.js';
 import { createDatabase, dialectOfUrl } from '../src/storage/index.js';
+import type { CleanRecord, ExceptionRecord, ProcessStatistics } from '../src/domain/index.js';
 
 const TOTAL_ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);

@@ -2,7 +2,7 @@ import { parseAddress } from './address.js';
 import { cleanDate } from './date.js';
 import { cleanNumber } from './number.js';
 import { cleanPhone } from './phone.js';
-import { COLUMN_TYPES, type CellValue, type ColumnType, type SheetLayout } from './types.js';
+import { type CellValue, COLUMN_TYPES, type ColumnType, type SheetLayout } from '../domain/index.js';
 
 /** Address columns are replaced in the clean output by these four, in this order. */
 export const ADDRESS_PARTS = ['省', '市', '区', '详细地址'] as const;

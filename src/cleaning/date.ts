@@ -20,7 +20,8 @@
  * Everything is computed with integer calendar arithmetic; no Date.parse, no local time zone.
  */
 import { CODE_0, isSpaceCode, toHalfWidthCode, trimEndIndex, trimStartIndex } from './text.js';
-import type { CellValue, CleanResult } from './types.js';
+import type { CleanResult } from './types.js';
+import type { CellValue } from '../domain/index.js';
 
 export interface DateCleanOptions {
   /** The workbook uses the 1904 date system: serial 0 is 1904-01-01. */

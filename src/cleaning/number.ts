@@ -15,7 +15,8 @@
  * unless more than MAX_PADDING_ZEROS zeros would have to be written, then `d.ddde±N`.
  */
 import { CODE_0, CODE_9, quoteCharAt, toHalfWidthCode, trimEndIndex, trimStartIndex } from './text.js';
-import type { CellValue, CleanResult } from './types.js';
+import type { CleanResult } from './types.js';
+import type { CellValue } from '../domain/index.js';
 
 const PLUS = 0x2b;
 const MINUS = 0x2d;

@@ -17,7 +17,8 @@
  * by pandas) is read as its integer part.
  */
 import { CODE_0, CODE_9, isSpaceCode, quoteCharAt, toHalfWidthCode } from './text.js';
-import type { CellValue, CleanResult } from './types.js';
+import type { CleanResult } from './types.js';
+import type { CellValue } from '../domain/index.js';
 
 const CODE_1 = 49;
 const CODE_2 = 50;

@@ -3,7 +3,8 @@ import { cleanDate } from './date.js';
 import { cleanNumber } from './number.js';
 import { cleanPhone } from './phone.js';
 import { trimEndIndex, trimStartIndex } from './text.js';
-import type { CellValue, CleanRecord, CleanResult, ExceptionRecord, FieldError, SheetLayout } from './types.js';
+import type { CleanResult } from './types.js';
+import type { CellValue, CleanRecord, ExceptionRecord, FieldError, SheetLayout } from '../domain/index.js';
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 

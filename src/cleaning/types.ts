@@ -1,20 +1,4 @@
-/** A cell value as the parsers deliver it: CSV gives strings; spreadsheets also give numbers,
- * booleans and native dates (already converted to a JS Date at UTC midnight of the shown day). */
-export type CellValue = string | number | boolean | Date | null;
-
-export type ColumnType = 'phone' | 'date' | 'address' | 'text' | 'number';
-export const COLUMN_TYPES: readonly ColumnType[] = ['phone', 'date', 'address', 'text', 'number'];
-
-/** Why a field was rejected. Stable identifiers: stored in error_logs and shown in exports. */
-export type FieldErrorType =
-  | 'INVALID_PHONE'
-  | 'INVALID_DATE'
-  | 'DATE_OUT_OF_RANGE'
-  | 'INVALID_ADDRESS'
-  | 'INCOMPLETE_ADDRESS'
-  | 'AMBIGUOUS_ADDRESS'
-  | 'INVALID_NUMBER'
-  | 'COLUMN_COUNT_MISMATCH';
+import type { FieldErrorType } from '../domain/index.js';
 
 /** Result of cleaning one value: the normalized value, or why it could not be normalized. */
 export type CleanResult<T = string> = { ok: true; value: T } | { ok: false; errorType: FieldErrorType; message: string };
@@ -24,39 +8,4 @@ export interface AddressParts {
   city: string;
   district: string;
   detail: string;
-}
-
-/** One rejected field of an exception row. `value` is the original value as text. */
-export interface FieldError {
-  field: string;
-  value: string;
-  errorType: FieldErrorType;
-  message: string;
-}
-
-/** How one sheet's columns are cleaned and laid out in the outputs. */
-export interface SheetLayout {
-  name: string;
-  index: number;
-  /** Original headers, in file order. */
-  headers: string[];
-  /** Type per original column (same order as headers). */
-  types: ColumnType[];
-  /** Output columns of clean rows: headers with each address column X replaced by X_省 X_市 X_区 X_详细地址. */
-  cleanColumns: string[];
-}
-
-/** A row that passed: values in the order of its sheet's cleanColumns. */
-export interface CleanRecord {
-  sheetIndex: number;
-  rowNumber: number;
-  values: string[];
-}
-
-/** A row with at least one invalid field: original values as text (sheet header order) + every failing field. */
-export interface ExceptionRecord {
-  sheetIndex: number;
-  rowNumber: number;
-  values: string[];
-  errors: FieldError[];
 }

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import type { ColumnType } from '../cleaning/types.js';
 import { isAppError, type AppError } from '../errors.js';
 import { FileSink } from '../pipeline/file-sink.js';
 import { processFile } from '../pipeline/process-file.js';
 import { parseColumnTypes } from '../queue/task-producer.js';
 import { loadConfig } from '../config/index.js';
 import { parseLimitsOf } from './common.js';
+import type { ColumnType } from '../domain/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;

@@ -1,8 +1,9 @@
 import type { Writable } from 'node:stream';
-import type { ExportFormat, ExportSheet, TableWriter } from './types.js';
+import type { ExportSheet, TableWriter } from './types.js';
 import { CsvTableWriter } from './csv.js';
+import type { ExportFormat } from '../domain/index.js';
 
-export type { ExportFormat, ExportSheet, TableWriter } from './types.js';
+export type { ExportSheet, TableWriter } from './types.js';
 export { csvCell, looksLikeFormula } from './csv.js';
 export {
   cleanExportColumns,

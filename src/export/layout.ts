@@ -1,4 +1,4 @@
-import type { CleanRecord, ExceptionRecord, FieldError, SheetLayout } from '../cleaning/types.js';
+import type { CleanRecord, ExceptionRecord, FieldError, SheetLayout } from '../domain/index.js';
 
 /** Column names the exports add to the data columns (SPEC R11). */
 export const SHEET_COLUMN = '工作表';

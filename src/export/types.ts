@@ -1,5 +1,3 @@
-export type ExportFormat = 'xlsx' | 'csv';
-
 export interface ExportSheet {
   /** Worksheet name (xlsx); ignored by CSV. */
   name: string;

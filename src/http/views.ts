@@ -1,8 +1,8 @@
-import type { Phase } from '../pipeline/types.js';
 import type { QueueManager } from '../queue/queue-manager.js';
 import { callQueue } from '../queue/task-producer.js';
 import type { FileRecord } from '../storage/index.js';
 import { AppError } from '../errors.js';
+import type { Phase } from '../domain/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

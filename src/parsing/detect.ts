@@ -3,8 +3,8 @@ import { AppError, isAppError } from '../errors.js';
 import { guessEncoding, looksLikeBinary, type EncodingGuess } from './encoding.js';
 import { OLE_MAGIC, listOleStreams } from './ole.js';
 import { emptyFile, errnoCode, unsupportedFile } from './parse-errors.js';
-import type { FileFormat } from './types.js';
 import { ZIP_LOCAL_HEADER_MAGIC, closeZipArchive, openZipArchive } from './zip.js';
+import type { FileFormat } from '../domain/index.js';
 
 /** Bytes examined to decide the format, the text encoding and the CSV delimiter. */
 export const SNIFF_BYTES = 64 * 1024;

@@ -5,7 +5,7 @@ import { resolveLimits } from './parse-errors.js';
 import type { OpenOptions, RawRow, TableDetails, TableReader } from './types.js';
 import { openXlsxReader } from './xlsx.js';
 
-export type { FileFormat, OpenOptions, ParseLimits, RawRow, SheetHeader, TableDetails, TableEvent, TableReader } from './types.js';
+export type { OpenOptions, ParseLimits, RawRow, SheetHeader, TableDetails, TableEvent, TableReader } from './types.js';
 export { DEFAULT_PARSE_LIMITS } from './types.js';
 export { detectFormat, sniffFile, SNIFF_BYTES } from './detect.js';
 export { CSV_DELIMITERS, guessDelimiter, guessNewline } from './csv.js';

@@ -1,7 +1,7 @@
-import type { CellValue } from '../cleaning/types.js';
 import type { RawRow, SheetHeader, TableEvent } from './types.js';
 import { columnLimitExceeded, rowLimitExceeded } from './parse-errors.js';
 import type { ParseLimits } from './types.js';
+import type { CellValue } from '../domain/index.js';
 
 /** Rules shared by every reader: what a blank row is, how headers are made, how limits count. */
 

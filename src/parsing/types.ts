@@ -1,6 +1,4 @@
-import type { CellValue } from '../cleaning/types.js';
-
-export type FileFormat = 'csv' | 'xlsx' | 'xls';
+import type { CellValue, FileFormat } from '../domain/index.js';
 
 /** Every limit a reader enforces; all come from configuration (defaults in DEFAULT_PARSE_LIMITS). */
 export interface ParseLimits {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import XLSX from '@e965/xlsx';
-import type { CellValue } from '../cleaning/types.js';
 import { isAppError } from '../errors.js';
 import { fileAccessError } from './detect.js';
 import { excelSerialToDate } from './excel-dates.js';
@@ -17,6 +16,7 @@ import {
 } from './parse-errors.js';
 import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-rows.js';
 import type { OpenOptions, ParseLimits, TableDetails, TableEvent, TableReader } from './types.js';
+import type { CellValue } from '../domain/index.js';
 
 type SheetCell = XLSX.CellObject | undefined;
 

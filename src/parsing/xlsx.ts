@@ -1,6 +1,5 @@
 import { posix } from 'node:path';
 import type { Entry, ZipFile } from 'yauzl';
-import type { CellValue } from '../cleaning/types.js';
 import { fileAccessError } from './detect.js';
 import { createChunkDecoder } from './encoding.js';
 import { excelSerialToDate, isDateFormat } from './excel-dates.js';
@@ -22,6 +21,7 @@ import {
 } from './xml-scan.js';
 import { checkZipBomb, closeZipArchive, inflateEntry, mapInflateError, openZipArchive, readEntryText, type ZipArchive } from './zip.js';
 import { isAppError } from '../errors.js';
+import type { CellValue } from '../domain/index.js';
 
 /**
  * Streaming xlsx reader: yauzl gives random access to the zip (central directory checked against

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SheetLayout } from '../cleaning/types.js';
 import { formatReasons } from '../export/index.js';
 import type { Database } from '../storage/index.js';
-import type { ProcessStatistics, RecordBatch, RecordSink } from './types.js';
+import type { RecordBatch, RecordSink } from './types.js';
+import type { ProcessStatistics, SheetLayout } from '../domain/index.js';
 
 export interface DatabaseSinkOptions {
   /** Decides whether a failed write is worth repeating (connection loss, busy database). */

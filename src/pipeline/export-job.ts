@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
-import type { CleanRecord, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
-import { createRowMapper, createTableWriter, type ExportFormat } from '../export/index.js';
+import { createRowMapper, createTableWriter } from '../export/index.js';
 import type { Database, FileRecord } from '../storage/index.js';
+import type { CleanRecord, ExceptionRecord, ExportFormat, SheetLayout } from '../domain/index.js';
 
 export type ResultKind = 'clean' | 'exceptions';
 

@@ -2,12 +2,12 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CleanRecord, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
-import { createRowMapper, createTableWriter, type ExportFormat, type RowMapper, type TableWriter } from '../export/index.js';
+import { createRowMapper, createTableWriter, type RowMapper, type TableWriter } from '../export/index.js';
 import { OutputGuard } from '../export/stream-util.js';
 import type { TableDetails } from '../parsing/types.js';
 import { exportSheetName, writeExport, type ResultKind } from './export-job.js';
 import type { RecordBatch, RecordSink } from './types.js';
+import type { CleanRecord, ExceptionRecord, ExportFormat, SheetLayout } from '../domain/index.js';
 
 export interface FileSinkOutputs {
   clean: string;

@@ -1,9 +1,9 @@
 import { detectColumnTypes, DETECTION_SAMPLE_ROWS, uniqueHeaders } from '../cleaning/columns.js';
 import { cellText, isEmptyRow } from '../cleaning/row.js';
-import type { CellValue, ColumnType } from '../cleaning/types.js';
 import { AppError } from '../errors.js';
 import { openTable } from '../parsing/index.js';
-import type { FileFormat, ParseLimits } from '../parsing/types.js';
+import type { ParseLimits } from '../parsing/types.js';
+import type { CellValue, ColumnType, FileFormat } from '../domain/index.js';
 
 export interface FilePreview {
   format: FileFormat;

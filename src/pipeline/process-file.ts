@@ -1,11 +1,11 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { buildSheetLayout, detectColumnTypes, DETECTION_SAMPLE_ROWS, uniqueHeaders } from '../cleaning/columns.js';
 import { isEmptyRow, RowCleaner } from '../cleaning/row.js';
-import type { SheetLayout } from '../cleaning/types.js';
 import { AppError } from '../errors.js';
 import { openTable } from '../parsing/index.js';
 import type { RawRow, SheetHeader, TableReader } from '../parsing/types.js';
-import type { Phase, ProcessOptions, ProcessStatistics, RecordBatch, RecordSink } from './types.js';
+import type { ProcessOptions, RecordBatch, RecordSink } from './types.js';
+import type { Phase, ProcessStatistics, SheetLayout } from '../domain/index.js';
 
 export const DEFAULT_BATCH_SIZE = 1000;
 

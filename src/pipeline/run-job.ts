@@ -1,10 +1,10 @@
-import type { ColumnType } from '../cleaning/types.js';
 import { AppError } from '../errors.js';
 import type { ParseLimits } from '../parsing/types.js';
 import type { Database, FileStore } from '../storage/index.js';
 import { DatabaseSink } from './database-sink.js';
 import { processFile } from './process-file.js';
-import type { ProcessStatistics, Progress } from './types.js';
+import type { Progress } from './types.js';
+import type { ColumnType, ProcessStatistics } from '../domain/index.js';
 
 export interface RunJobOptions {
   db: Database;

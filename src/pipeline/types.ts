@@ -1,28 +1,9 @@
-import type { CleanRecord, ColumnType, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
-import type { FileFormat, ParseLimits, TableDetails } from '../parsing/types.js';
-
-export type { CleanRecord, ExceptionRecord, SheetLayout };
-
-export type Phase = 'queued' | 'parsing' | 'cleaning' | 'saving' | 'exporting' | 'done';
+import type { ParseLimits, TableDetails } from '../parsing/types.js';
+import type { CleanRecord, ColumnType, ExceptionRecord, Phase, ProcessStatistics, SheetLayout } from '../domain/index.js';
 
 export interface RecordBatch {
   clean: CleanRecord[];
   exceptions: ExceptionRecord[];
-}
-
-export interface ProcessStatistics {
-  totalRows: number;
-  cleanedRows: number;
-  exceptionRows: number;
-  /** Count of failing fields per error type, e.g. { INVALID_PHONE: 12 }. */
-  errorsByType: Record<string, number>;
-  /** Count of failing fields per column header. */
-  errorsByField: Record<string, number>;
-  processingTimeMs: number;
-  format: FileFormat;
-  encoding?: string;
-  delimiter?: string;
-  sheets: { name: string; rows: number; columns: string[]; types: ColumnType[] }[];
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { Phase, Progress } from '../pipeline/types.js';
+import type { Progress } from '../pipeline/types.js';
 import type { TaskProgress } from './types.js';
+import type { Phase } from '../domain/index.js';
 
 export interface ProgressTrackerOptions {
   /** Minimum time between two published updates (phase changes are always published). */

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isColumnType } from '../cleaning/columns.js';
-import type { ColumnType } from '../cleaning/types.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { detectFormat } from '../parsing/index.js';
-import type { FileFormat } from '../parsing/types.js';
 import type { Database, FileRecord, FileStore } from '../storage/index.js';
 import type { QueueManager } from './queue-manager.js';
+import type { ColumnType, FileFormat } from '../domain/index.js';
 
 export const MIME_TYPES: Record<FileFormat, string> = {
   csv: 'text/csv',

@@ -1,4 +1,4 @@
-import type { Phase } from '../pipeline/types.js';
+import type { Phase } from '../domain/index.js';
 
 /** What a queued task carries; everything else is read from the file record. */
 export interface TaskData {

@@ -4,21 +4,16 @@ import { Migrator, sql, type Kysely, type Selectable, type Updateable } from 'ky
 import type { Pool as MysqlPool } from 'mysql2';
 import type { PoolConnection as PromisePoolConnection, RowDataPacket } from 'mysql2/promise';
 import type pg from 'pg';
-import type { CleanRecord, ColumnType, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
 import { AppError } from '../errors.js';
-import type { FileFormat } from '../parsing/types.js';
-import type { ProcessStatistics } from '../pipeline/types.js';
 import { openConnection, parseDatabaseUrl, SQLITE_BUSY_TIMEOUT_MS, type OpenedConnection } from './connection.js';
 import { StaleAttemptError } from './errors.js';
 import { storageMigrations } from './migrations.js';
 import {
-  FINAL_STATUSES,
   type AttemptResult,
   type DialectName,
   type FileRecord,
   type FileRecordPatch,
   type FindByStatusOptions,
-  type JobStatus,
   type ListFilesQuery,
   type NewFileRecord,
   type PageQuery,
@@ -27,11 +22,21 @@ import {
   type ResultCounts,
   type StorageLogger,
   type StoredException,
-  type UnsuccessfulStatus,
 } from './model.js';
 import { copyPostgresRows, SqliteRowWriter, storableText, writeMysqlRows, writePostgresRows, type EncodedBatch, type WrittenCounts } from './row-writers.js';
 import type { FileRecordsTable, StorageSchema } from './schema.js';
 import { assertTransition } from './status.js';
+import {
+  type CleanRecord,
+  type ColumnType,
+  type ExceptionRecord,
+  type FileFormat,
+  FINAL_STATUSES,
+  type JobStatus,
+  type ProcessStatistics,
+  type SheetLayout,
+  type UnsuccessfulStatus,
+} from '../domain/index.js';
 
 /** Tuning and test hooks of a {@link Database}. */
 export interface DatabaseOptions {

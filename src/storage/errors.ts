@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { JobStatus } from './model.js';
+import type { JobStatus } from '../domain/index.js';
 
 /**
  * The attempt token a worker writes under is no longer the job's current one: another attempt

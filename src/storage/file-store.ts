@@ -4,8 +4,8 @@ import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ExportFormat } from '../export/types.js';
 import { AppError } from '../errors.js';
+import type { ExportFormat } from '../domain/index.js';
 
 /** A stored upload. */
 export interface SavedFile {

@@ -1,21 +1,7 @@
-import type { ColumnType, ExceptionRecord, SheetLayout } from '../cleaning/types.js';
-import type { FileFormat } from '../parsing/types.js';
-import type { ProcessStatistics } from '../pipeline/types.js';
+import type { ColumnType, ExceptionRecord, FileFormat, JobStatus, ProcessStatistics, SheetLayout } from '../domain/index.js';
 
 /** The SQL engines the storage layer speaks, chosen by the scheme of `DATABASE_URL`. */
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
-
-/** Life cycle of a task (SPEC R2.4); transitions are validated by {@link canTransition}. */
-export type JobStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'timeout' | 'cancelled';
-
-/** Every {@link JobStatus}, in life-cycle order. */
-export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'];
-
-/** Statuses a job does not leave by itself; only a retry (→ pending) moves failed/timeout/cancelled on. */
-export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'timeout', 'cancelled'];
-
-/** The ways an attempt can end other than success. */
-export type UnsuccessfulStatus = 'failed' | 'timeout' | 'cancelled';
 
 /** One uploaded file and the task that processes it (a row of `file_records`). */
 export interface FileRecord {

@@ -5,9 +5,9 @@ import { sql, type Kysely } from 'kysely';
 import type { PoolConnection as PromisePoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { CleanRecord, ExceptionRecord, FieldError } from '../cleaning/types.js';
 import type { ResultCounts } from './model.js';
 import type { StorageSchema } from './schema.js';
+import type { CleanRecord, ExceptionRecord, FieldError } from '../domain/index.js';
 
 /** One batch of result rows, already encoded for the tables. */
 export interface EncodedBatch {

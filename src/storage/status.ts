@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { JobStatus } from './model.js';
+import type { JobStatus } from '../domain/index.js';
 
 /**
  * Legal status changes (SPEC R2.4 plus what recovery needs):

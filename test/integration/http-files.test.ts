@@ -4,10 +4,11 @@
  * sortBy/order with ties broken by id, and code-point ordering of names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FileRecord, JobStatus } from '../../src/storage/index.js';
+import type { FileRecord } from '../../src/storage/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createIsolatedDatabase, testDatabases, type IsolatedDatabase } from '../support/databases.js';
 import { call, expectedFileList, fileListPath, seedFileRecords, type FileListQuery, type SeedRecord } from '../support/http-client.js';
+import type { JobStatus } from '../../src/domain/index.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -13,12 +13,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CleanRecord, SheetLayout } from '../../src/cleaning/types.js';
 import { createDatabase, type AttemptResult, type Database } from '../../src/storage/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createIsolatedDatabase, testDatabases, type IsolatedDatabase } from '../support/databases.js';
 import { call } from '../support/http-client.js';
 import { TcpGate } from '../support/tcp-gate.js';
+import type { CleanRecord, SheetLayout } from '../../src/domain/index.js';
 
 const STALE_ROWS = 300;
 const NEW_ROWS = 5;

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CleanRecord } from '../../src/cleaning/types.js';
 import { isAppError } from '../../src/errors.js';
 import { createDatabase, Database, parseDatabaseUrl } from '../../src/storage/index.js';
 import { createIsolatedDatabase, sampleFileRecord, testDatabaseUrl, withMysql, withPostgres, type IsolatedDatabase } from '../support/databases.js';
+import type { CleanRecord } from '../../src/domain/index.js';
 
 const STORAGE_MODULE = fileURLToPath(new URL('../../src/storage/index.ts', import.meta.url));
 

@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
-import {
-  canTransition,
-  createDatabase,
-  Database,
-  JOB_STATUSES,
-  LocalFileStore,
-  RetentionJob,
-  StaleAttemptError,
-  type FileRecord,
-  type JobStatus,
-} from '../../src/storage/index.js';
+import { canTransition, createDatabase, Database, LocalFileStore, RetentionJob, StaleAttemptError, type FileRecord } from '../../src/storage/index.js';
 import { createIsolatedDatabase, sampleFileRecord, testDatabases, type IsolatedDatabase } from '../support/databases.js';
+import { JOB_STATUSES, type JobStatus } from '../../src/domain/index.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,11 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CleanRecord, ExceptionRecord, FieldError } from '../../src/cleaning/types.js';
 import { isAppError } from '../../src/errors.js';
-import type { ProcessStatistics } from '../../src/pipeline/types.js';
 import { createDatabase, Database, StaleAttemptError, type AttemptResult, type StoredException } from '../../src/storage/index.js';
 import { createIsolatedDatabase, sampleFileRecord, testDatabases, type IsolatedDatabase } from '../support/databases.js';
+import type { CleanRecord, ExceptionRecord, FieldError, ProcessStatistics } from '../../src/domain/index.js';
 
 function cleanRecords(count: number, options: { sheet?: number; firstRow?: number; tag?: string } = {}): CleanRecord[] {
   const { sheet = 0, firstRow = 2, tag = 'v' } = options;

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { readAllRows } from '../../src/parsing/index.js';
-import type { CellValue } from '../../src/cleaning/types.js';
+import type { CellValue } from '../../src/domain/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'parsing-property-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

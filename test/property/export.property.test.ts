@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { createTableWriter } from '../../src/export/index.js';
-import type { ExportFormat } from '../../src/export/types.js';
+import type { ExportFormat } from '../../src/domain/index.js';
 
 async function writeTable(format: ExportFormat, columns: string[], rows: string[][]): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.js';
 import { runJob } from '../../src/pipeline/run-job.js';
 import { TaskProducer } from '../../src/queue/task-producer.js';
-import { JOB_STATUSES, type Database, type FileRecord } from '../../src/storage/index.js';
+import { type Database, type FileRecord } from '../../src/storage/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createIsolatedDatabase, testDatabases, type IsolatedDatabase } from '../support/databases.js';
 import {
@@ -27,6 +27,7 @@ import {
   type FileListQuery,
   type SeedRecord,
 } from '../support/http-client.js';
+import { JOB_STATUSES } from '../../src/domain/index.js';
 
 const API = '/api/data-cleaning';
 const RUNS = 100;

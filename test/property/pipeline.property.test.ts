@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allCounties, type CountyUnit } from '../../src/cleaning/divisions.js';
-import type { CellValue } from '../../src/cleaning/types.js';
 import { processFile } from '../../src/pipeline/process-file.js';
-import type { ProcessStatistics } from '../../src/pipeline/types.js';
 import { makeTempDir, RecordingSink, writeCsvFile, writeXlsxFile } from '../support/pipeline-files.js';
+import type { CellValue, ProcessStatistics } from '../../src/domain/index.js';
 
 type Kind = 'phone' | 'date' | 'address' | 'text';
 

@@ -12,9 +12,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Phase, Progress } from '../../src/pipeline/types.js';
+import type { Progress } from '../../src/pipeline/types.js';
 import { ProgressTracker } from '../../src/queue/progress-tracker.js';
 import type { TaskProgress } from '../../src/queue/types.js';
+import type { Phase } from '../../src/domain/index.js';
 
 const PHASE_ORDER: Phase[] = ['queued', 'parsing', 'cleaning', 'saving', 'exporting', 'done'];
 

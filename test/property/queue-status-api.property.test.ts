@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runJob } from '../../src/pipeline/run-job.js';
 import type { TaskProgress } from '../../src/queue/types.js';
-import type { JobStatus } from '../../src/storage/index.js';
 import { sampleCsv, startHarness, type Harness } from '../support/queue-harness.js';
 import { getJson } from '../support/stack.js';
+import type { JobStatus } from '../../src/domain/index.js';
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, 'an ISO-8601 timestamp');
 const nonNegativeInt = z.number().int().min(0);

@@ -15,9 +15,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import type { JobStatus } from '../../src/storage/index.js';
 import { codedError, sampleCsv, ScriptedDatabase, startHarness, waitFor, type Harness } from '../support/queue-harness.js';
 import { getJson } from '../support/stack.js';
+import type { JobStatus } from '../../src/domain/index.js';
 
 const MAX_RETRIES = 2;
 // Attempts wait at their start while the test acts (an HTTP call or two); the limit leaves room for that.

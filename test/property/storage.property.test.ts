@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, Database, type FileRecord, type FileSortKey, type JobStatus, type ListFilesQuery } from '../../src/storage/index.js';
+import { createDatabase, Database, type FileRecord, type FileSortKey, type ListFilesQuery } from '../../src/storage/index.js';
 import { createIsolatedDatabase, testDatabases, type IsolatedDatabase } from '../support/databases.js';
+import type { JobStatus } from '../../src/domain/index.js';
 
 /** What a generated record should end up as. */
 interface RecordSpec {

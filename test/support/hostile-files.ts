@@ -4,8 +4,8 @@ import ExcelJS from 'exceljs';
 import XLSX from '@e965/xlsx';
 import iconv from 'iconv-lite';
 import type { ErrorCode } from '../../src/errors.js';
-import type { FileFormat } from '../../src/parsing/types.js';
 import { DATE_STYLES_XML, minimalXlsxEntries, writeZip } from './zip-writer.js';
+import type { FileFormat } from '../../src/domain/index.js';
 
 /**
  * The hostile-file corpus of SPEC §6: files that try to crash, hang, exhaust or fool the readers.

@@ -14,9 +14,10 @@ import Papa from 'papaparse';
 import { expect } from 'vitest';
 import { createLogger } from '../../src/logging.js';
 import { TaskConsumer } from '../../src/queue/task-consumer.js';
-import { LocalFileStore, type Database, type FileRecord, type JobStatus } from '../../src/storage/index.js';
+import { LocalFileStore, type Database, type FileRecord } from '../../src/storage/index.js';
 import type { TestApp } from './app.js';
 import { minimalXlsxEntries, writeZip } from './zip-writer.js';
+import type { JobStatus } from '../../src/domain/index.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

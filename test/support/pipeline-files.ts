@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
-import type { CellValue, SheetLayout } from '../../src/cleaning/types.js';
 import type { TableDetails } from '../../src/parsing/types.js';
-import type { ProcessStatistics, RecordBatch, RecordSink } from '../../src/pipeline/types.js';
+import type { RecordBatch, RecordSink } from '../../src/pipeline/types.js';
+import type { CellValue, ProcessStatistics, SheetLayout } from '../../src/domain/index.js';
 
 export type SinkCall =
   | { kind: 'begin'; details: TableDetails }

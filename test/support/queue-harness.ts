@@ -31,8 +31,9 @@ import { createLogger, type Logger } from '../../src/logging.js';
 import { QueueManager } from '../../src/queue/queue-manager.js';
 import { TaskConsumer, type TaskConsumerEvents } from '../../src/queue/task-consumer.js';
 import { TaskProducer } from '../../src/queue/task-producer.js';
-import { createDatabase, LocalFileStore, type Database, type JobStatus } from '../../src/storage/index.js';
+import { createDatabase, LocalFileStore, type Database } from '../../src/storage/index.js';
 import { upload } from './stack.js';
+import type { JobStatus } from '../../src/domain/index.js';
 
 export { waitFor } from './wait.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/cleaning/address.js';
 import { allCounties, allProvinces, divisionStats, findDivisionNames } from '../../src/cleaning/divisions.js';
-import type { FieldErrorType } from '../../src/cleaning/types.js';
+import type { FieldErrorType } from '../../src/domain/index.js';
 
 type Parts = [province: string, city: string, district: string, detail: string];
 

@@ -8,7 +8,7 @@ import {
   isColumnType,
   uniqueHeaders,
 } from '../../src/cleaning/columns.js';
-import type { CellValue, ColumnType } from '../../src/cleaning/types.js';
+import type { CellValue, ColumnType } from '../../src/domain/index.js';
 
 /** Type of one column detected from its values alone (a header without keywords). */
 function typeOfValues(values: CellValue[]): ColumnType {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanDate } from '../../src/cleaning/date.js';
-import type { CellValue, FieldErrorType } from '../../src/cleaning/types.js';
+import type { CellValue, FieldErrorType } from '../../src/domain/index.js';
 
 describe('cleanDate: accepted forms normalize to YYYY-MM-DD', () => {
   it.each<[CellValue, string]>([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ColumnType, FieldError, SheetLayout } from '../../src/cleaning/types.js';
 import { cleanExportColumns, createRowMapper, exceptionExportColumns, formatReasons } from '../../src/export/index.js';
+import type { ColumnType, FieldError, SheetLayout } from '../../src/domain/index.js';
 
 function sheet(name: string, index: number, headers: string[], addressColumns: string[] = []): SheetLayout {
   const types: ColumnType[] = headers.map((h) => (addressColumns.includes(h) ? 'address' : 'text'));

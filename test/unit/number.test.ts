@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanNumber } from '../../src/cleaning/number.js';
-import type { CellValue } from '../../src/cleaning/types.js';
+import type { CellValue } from '../../src/domain/index.js';
 
 describe('cleanNumber: accepted values give a canonical decimal string', () => {
   it.each<[CellValue, string]>([

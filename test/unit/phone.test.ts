@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanPhone } from '../../src/cleaning/phone.js';
-import type { CellValue } from '../../src/cleaning/types.js';
+import type { CellValue } from '../../src/domain/index.js';
 
 describe('cleanPhone: valid numbers normalize to bare digits', () => {
   it.each<[CellValue, string]>([

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { DEFAULT_BATCH_SIZE, ProcessAbortedError, processFile } from '../../src/pipeline/process-file.js';
-import type { Phase, Progress } from '../../src/pipeline/types.js';
+import type { Progress } from '../../src/pipeline/types.js';
 import { makeTempDir, RecordingSink, writeCsvFile, writeXlsxFile } from '../support/pipeline-files.js';
+import type { Phase } from '../../src/domain/index.js';
 
 const HEADER = ['姓名', '手机号', '出生日期', '地址', '备注'];
 const VALID_ROW = ['张三', '13812345678', '1990-05-17', '江苏省南京市玄武区中山路1号', '正常'];

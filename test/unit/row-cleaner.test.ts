@@ -5,7 +5,8 @@ import { cleanDate } from '../../src/cleaning/date.js';
 import { cleanNumber } from '../../src/cleaning/number.js';
 import { cleanPhone } from '../../src/cleaning/phone.js';
 import { cellText, isEmptyRow, RowCleaner } from '../../src/cleaning/row.js';
-import type { CellValue, CleanRecord, CleanResult, ColumnType, ExceptionRecord } from '../../src/cleaning/types.js';
+import type { CleanResult } from '../../src/cleaning/types.js';
+import type { CellValue, CleanRecord, ColumnType, ExceptionRecord } from '../../src/domain/index.js';
 
 const HEADERS = ['姓名', '手机', '生日', '地址', '金额'];
 const TYPES: ColumnType[] = ['text', 'phone', 'date', 'address', 'number'];

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import type { ExportFormat } from '../../export/types.js';
 import { exportJobResults, type ResultKind } from '../../pipeline/export-job.js';
 import { previewFile } from '../../pipeline/preview.js';
 import { runJob } from '../../pipeline/run-job.js';
@@ -12,6 +11,7 @@ import type { FileRecord } from '../../storage/index.js';
 import type { HttpDeps } from '../app.js';
 import { TOKEN_IN_QUERY } from '../auth.js';
 import { assertTaskId, fileSummary, taskStatus } from '../views.js';
+import type { ExportFormat } from '../../domain/index.js';
 
 export const SYNC_TOKEN_PREFIX = 'sync:';
 

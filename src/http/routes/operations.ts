@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { COLUMN_TYPES } from '../../cleaning/types.js';
 import { AppError } from '../../errors.js';
 import { callQueue } from '../../queue/task-producer.js';
 import type { HttpDeps } from '../app.js';
+import { COLUMN_TYPES } from '../../domain/index.js';
 
 const STATS_WINDOW_MS = 15 * 60_000;
 

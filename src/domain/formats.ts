@@ -1,0 +1,5 @@
+/** Formats of uploaded files (decided by content, not by the name). */
+export type FileFormat = 'csv' | 'xlsx' | 'xls';
+
+/** Formats of the clean and exception downloads. */
+export type ExportFormat = 'xlsx' | 'csv';
