@@ -57,7 +57,7 @@ export function FileDetailPage({ fileId }: { fileId: string }) {
   if (!detail.data || !file) return <p className="muted">{tr.t('common.loading')}</p>;
 
   const statistics = detail.data.statistics;
-  const multiSheet = (statistics?.sheets?.length ?? 0) > 1;
+  const multiSheet = (statistics?.sheets.length ?? 0) > 1;
   const track = () => {
     board.track({ taskId: file.jobId, fileId: file.id, fileName: file.originalName, size: file.size });
     navigate(hrefFor(['upload']));
