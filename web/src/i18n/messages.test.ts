@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { topErrorTypes } from '../components/StatisticsPanel.js';
-import { errorsByField } from '../files/FileDetailPage.js';
 import { describeError, fieldErrorName } from './errors.js';
 import { en, zh } from './messages.js';
 import { createTranslator, fillPlaceholders } from './translate.js';
@@ -82,15 +81,5 @@ describe('statistics helpers', () => {
       ['A', 2],
     ]);
     expect(topErrorTypes(undefined)).toEqual([]);
-  });
-
-  it('groups a row’s field errors by column', () => {
-    const grouped = errorsByField([
-      { field: '手机号', value: '1', errorType: 'INVALID_PHONE', message: 'a' },
-      { field: '地址', value: 'x', errorType: 'INVALID_ADDRESS', message: 'b' },
-      { field: '手机号', value: '1', errorType: 'INVALID_PHONE', message: 'c' },
-    ]);
-    expect(grouped.get('手机号')?.map((error) => error.message)).toEqual(['a', 'c']);
-    expect(grouped.get('地址')).toHaveLength(1);
   });
 });
