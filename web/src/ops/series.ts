@@ -1,4 +1,5 @@
 /** Time series kept while the operations page is open, and their SVG geometry. Framework-free. */
+import type { QueueStats } from '../types.js';
 
 export interface Sample {
   /** Milliseconds since the epoch. */
@@ -14,6 +15,23 @@ export function appendSample(series: readonly Sample[], sample: Sample, max = MA
   if (!Number.isFinite(sample.value) || !Number.isFinite(sample.time)) return [...series];
   const next = [...series, sample];
   return next.length > max ? next.slice(next.length - max) : next;
+}
+
+/** The charted history of the queue statistics. */
+export interface QueueHistory {
+  rowsPerSecond: Sample[];
+  errorRatePercent: Sample[];
+}
+
+export const EMPTY_HISTORY: QueueHistory = { rowsPerSecond: [], errorRatePercent: [] };
+
+/** Adds one answer of the statistics endpoint, timed by the server's clock (the browser's if it sent none). */
+export function recordStats(history: QueueHistory, stats: QueueStats, now = Date.now()): QueueHistory {
+  const time = Date.parse(stats.timestamp) || now;
+  return {
+    rowsPerSecond: appendSample(history.rowsPerSecond, { time, value: stats.throughput.rowsPerSecond }),
+    errorRatePercent: appendSample(history.errorRatePercent, { time, value: stats.errorRate * 100 }),
+  };
 }
 
 export interface SeriesSummary {
