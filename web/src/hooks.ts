@@ -69,3 +69,28 @@ export function useAuth() {
   const { auth } = useServices();
   return useSyncExternalStore(auth.subscribe, auth.getSnapshot);
 }
+
+function readFlag(key: string): boolean {
+  try {
+    return localStorage.getItem(key) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** A yes/no choice remembered in localStorage as '1'/'0' (off when unset); without storage it lasts as long as the page. */
+export function useStoredFlag(key: string): [boolean, (value: boolean) => void] {
+  const [value, setValue] = useState(() => readFlag(key));
+  const update = useCallback(
+    (next: boolean) => {
+      setValue(next);
+      try {
+        localStorage.setItem(key, next ? '1' : '0');
+      } catch {
+        // Only this page remembers the choice.
+      }
+    },
+    [key],
+  );
+  return [value, update];
+}
