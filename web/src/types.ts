@@ -53,6 +53,12 @@ export interface StatusSnapshot {
   attempts: number;
 }
 
+/** The form fields an upload may carry next to the file (`POST /api/data-cleaning/upload`). */
+export interface UploadFields {
+  /** Header → type, overriding detection for those columns. */
+  columnTypes?: Record<string, ColumnType>;
+}
+
 export interface UploadAccepted {
   taskId: string;
   jobId: string;

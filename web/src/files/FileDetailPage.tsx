@@ -3,6 +3,7 @@ import { ErrorMessage, ResourceError } from '../components/ErrorMessage.js';
 import { Loading } from '../components/Loading.js';
 import { StatisticsPanel } from '../components/StatisticsPanel.js';
 import { useResource, type Resource } from '../hooks.js';
+import { storedError } from '../i18n/errors.js';
 import { useTr } from '../i18n/I18nProvider.js';
 import { hrefFor, navigate } from '../router.js';
 import { useServices } from '../services-context.js';
@@ -33,7 +34,7 @@ export function FileDetailPage({ fileId }: { fileId: string }) {
         <a href={hrefFor(['files'])}>← {tr.t('common.back')}</a>
       </p>
       <FileInfo file={file} />
-      {file.errorCode && file.status !== 'completed' && <ErrorMessage error={{ code: file.errorCode, message: file.errorMessage }} />}
+      {file.errorCode && file.status !== 'completed' && <ErrorMessage error={storedError(file)} />}
       {isRunning(detail.data) && <TrackButton file={file} />}
       {statistics && <StatisticsPanel statistics={statistics} headingLevel={2} />}
       {file.status === 'completed' && (

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { topErrorTypes } from '../components/StatisticsPanel.js';
-import { describeError, fieldErrorName } from './errors.js';
-import { en, zh } from './messages.js';
+import type { CardState } from '../progress/machine.js';
+import type { ColumnType, FieldError, Phase } from '../types.js';
+import { describeError, fieldErrorName, storedError } from './errors.js';
+import { en, zh, type MessageKey } from './messages.js';
 import { createTranslator, fillPlaceholders } from './translate.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
@@ -11,6 +13,14 @@ describe('dictionaries', () => {
     for (const key of Object.keys(zh) as (keyof typeof zh)[]) {
       expect([key, placeholders(en[key])]).toEqual([key, placeholders(zh[key])]);
     }
+  });
+
+  it('every state, phase, column type and field error type the server defines has a name (checked by the compiler)', () => {
+    // A type added in src/domain fails `npm run typecheck` here until both dictionaries name it.
+    expectTypeOf<`state.${CardState}`>().toExtend<MessageKey>();
+    expectTypeOf<`phase.${Phase}`>().toExtend<MessageKey>();
+    expectTypeOf<`type.${ColumnType}`>().toExtend<MessageKey>();
+    expectTypeOf<`fieldError.${FieldError['errorType']}`>().toExtend<MessageKey>();
   });
 
   it('every server error code has a sentence in both languages', () => {
@@ -55,6 +65,12 @@ describe('error text', () => {
     expect(describeError({ code: 'UNSUPPORTED_FILE_TYPE', message: null, params: { name: 'a.pdf', extensions: '.csv' } }, tr).friendly).toBe(
       '“a.pdf”不是 .csv 文件。',
     );
+  });
+
+  it("reads a task's stored error, with a fallback for a missing code", () => {
+    expect(storedError({ errorCode: 'CORRUPTED_FILE', errorMessage: '引号' })).toEqual({ code: 'CORRUPTED_FILE', message: '引号' });
+    expect(storedError({ errorCode: null, errorMessage: null })).toEqual({ code: 'INTERNAL_ERROR', message: null });
+    expect(storedError({ errorCode: null, errorMessage: null }, 'PROCESSING_TIMEOUT').code).toBe('PROCESSING_TIMEOUT');
   });
 
   it('names field errors, falling back to the code', () => {

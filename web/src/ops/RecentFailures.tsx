@@ -1,7 +1,7 @@
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ScrollRegion } from '../components/ScrollRegion.js';
 import { useAnnounce } from '../components/Announcer.js';
-import { describeError } from '../i18n/errors.js';
+import { describeError, storedError } from '../i18n/errors.js';
 import { useTr } from '../i18n/I18nProvider.js';
 import type { RecentFailure } from '../types.js';
 import { useTaskRetries, type TaskRetries } from './useTaskRetries.js';
@@ -45,7 +45,7 @@ export function RecentFailures({ failures, onRetried }: { failures: RecentFailur
 
 function FailureRow({ failure, retries }: { failure: RecentFailure; retries: TaskRetries }) {
   const tr = useTr();
-  const reason = describeError({ code: failure.errorCode ?? 'INTERNAL_ERROR', message: failure.errorMessage }, tr);
+  const reason = describeError(storedError(failure), tr);
   const name = failure.fileName ?? failure.taskId;
   const retryError = retries.errorOf(failure.taskId);
   const busy = retries.isRetrying(failure.taskId);

@@ -16,7 +16,7 @@
  *   running) are dropped.
  * - Final states accept nothing but retry (and a snapshot proving a newer server attempt).
  */
-import type { ErrorInfo } from '../i18n/errors.js';
+import { storedError, type ErrorInfo } from '../i18n/errors.js';
 import { PHASES, isFinalStatus, type Phase, type Statistics, type StatusSnapshot, type TaskStatus } from '../types.js';
 
 export type CardState = 'waiting' | 'uploading' | 'rejected' | TaskStatus;
@@ -140,8 +140,7 @@ function snapshotPercent(snapshot: StatusSnapshot): number {
 function snapshotError(snapshot: StatusSnapshot): ErrorInfo | null {
   // A cancellation is the user's own choice, not a failure to explain.
   if (snapshot.status !== 'failed' && snapshot.status !== 'timeout') return null;
-  const fallback = snapshot.status === 'timeout' ? 'PROCESSING_TIMEOUT' : 'INTERNAL_ERROR';
-  return { code: snapshot.errorCode ?? fallback, message: snapshot.errorMessage };
+  return storedError(snapshot, snapshot.status === 'timeout' ? 'PROCESSING_TIMEOUT' : undefined);
 }
 
 function applySnapshot(current: ProgressState, snapshot: StatusSnapshot): ProgressState {
