@@ -21,13 +21,13 @@ import {
   type UnsuccessfulStatus,
 } from '../../src/domain/index.js';
 
-export { COLUMN_TYPES, FINAL_STATUSES, PHASES };
-export type { ColumnType, FieldError, FileFormat, Phase };
+export { COLUMN_TYPES, PHASES };
+export type { ColumnType, FieldError, Phase };
 
 /** The API names a job's life cycle after its task id. */
 export type TaskStatus = JobStatus;
 export const TASK_STATUSES = JOB_STATUSES;
-export type FinalStatus = 'completed' | UnsuccessfulStatus;
+type FinalStatus = 'completed' | UnsuccessfulStatus;
 
 /** The `statistics` of a finished task, exactly as the pipeline stored them. */
 export type Statistics = ProcessStatistics;

@@ -14,7 +14,7 @@ export function storedError(task: { errorCode: string | null; errorMessage: stri
   return { code: task.errorCode ?? fallback, message: task.errorMessage };
 }
 
-export interface ErrorText {
+interface ErrorText {
   friendly: string;
   /** The server's message, or null when absent or identical to the friendly sentence. */
   server: string | null;

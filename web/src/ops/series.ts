@@ -8,7 +8,7 @@ export interface Sample {
 }
 
 /** Keeps one hour at the 5-second refresh. */
-export const MAX_SAMPLES = 720;
+const MAX_SAMPLES = 720;
 
 /** Appends a sample (non-finite values are dropped), keeping at most `max` of the newest. */
 export function appendSample(series: readonly Sample[], sample: Sample, max = MAX_SAMPLES): Sample[] {
@@ -34,7 +34,7 @@ export function recordStats(history: QueueHistory, stats: QueueStats, now = Date
   };
 }
 
-export interface SeriesSummary {
+interface SeriesSummary {
   last: number;
   min: number;
   max: number;

@@ -32,12 +32,12 @@ export interface WatcherHandlers {
   onFatal(error: unknown): void;
 }
 
-export interface WatcherLike {
+interface WatcherLike {
   start(): void;
   stop(): void;
 }
 
-export type WatcherFactory = (taskId: string, handlers: WatcherHandlers) => WatcherLike;
+type WatcherFactory = (taskId: string, handlers: WatcherHandlers) => WatcherLike;
 
 export interface CardModel {
   id: string;
@@ -54,7 +54,7 @@ export interface CardTransition {
   wasResumed: boolean;
 }
 
-export interface TaskBoardDeps {
+interface TaskBoardDeps {
   api: BoardApi;
   createWatcher: WatcherFactory;
   store: RecentTaskStore;

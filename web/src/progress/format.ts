@@ -19,7 +19,7 @@ export function stateLabel(view: ProgressView, tr: Translator): string {
 }
 
 /** "420,000 / 约 1,000,000 行" — or null before any row is known. */
-export function rowsLabel(view: ProgressView, tr: Translator): string | null {
+function rowsLabel(view: ProgressView, tr: Translator): string | null {
   if (view.stage === 'upload') return null;
   if (view.totalRows !== null && view.totalRows > 0) {
     const params = { processed: tr.number(view.processedRows), total: tr.number(view.totalRows) };

@@ -9,7 +9,7 @@ import { describeProgress, progressParts, stateLabel } from '../progress/format.
 import type { ProgressView } from '../progress/machine.js';
 import { hrefFor } from '../router.js';
 
-export interface ProgressCardProps {
+interface ProgressCardProps {
   card: CardModel;
   onCancel(id: string): void;
   onRetry(id: string): void;

@@ -5,7 +5,7 @@ import type { ColumnType } from '../types.js';
 import { newReview, uploadOf, withOverride, withPreview, withPreviewError, type ReviewItem } from './reviews.js';
 import { previewSlice } from './validateFile.js';
 
-export interface Reviews {
+interface Reviews {
   items: ReviewItem[];
   /** Opens a review per file and asks the server for its header preview. */
   add(files: File[]): void;
