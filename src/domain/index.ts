@@ -6,5 +6,5 @@ export type { CellValue } from './cells.js';
 export { COLUMN_TYPES, type ColumnType } from './columns.js';
 export type { ExportFormat, FileFormat } from './formats.js';
 export type { CleanRecord, ExceptionRecord, FieldError, FieldErrorType, SheetLayout } from './records.js';
-export type { Phase, ProcessStatistics } from './statistics.js';
+export { PHASES, type Phase, type ProcessStatistics } from './statistics.js';
 export { FINAL_STATUSES, JOB_STATUSES, type JobStatus, type UnsuccessfulStatus } from './status.js';

@@ -4,6 +4,9 @@ import type { FileFormat } from './formats.js';
 /** Phases of a task as shown to users (SPEC R4.3). */
 export type Phase = 'queued' | 'parsing' | 'cleaning' | 'saving' | 'exporting' | 'done';
 
+/** Every {@link Phase}, in the order a task goes through them (progress never moves back in it). */
+export const PHASES: readonly Phase[] = ['queued', 'parsing', 'cleaning', 'saving', 'exporting', 'done'];
+
 /** What processing one file produced; always `totalRows = cleanedRows + exceptionRows`. */
 export interface ProcessStatistics {
   totalRows: number;

@@ -8,7 +8,7 @@ export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 const TOKEN_KEY = 'dcs.apiToken';
 
-export interface AuthSnapshot {
+interface AuthSnapshot {
   token: string | null;
   /** A call was refused with 401 (or the server requires a token we do not have). */
   promptVisible: boolean;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { queryFromParams } from './files/FilesPage.js';
 import { hrefFor, parseHash } from './router.js';
 
 describe('hash router', () => {
@@ -16,26 +15,5 @@ describe('hash router', () => {
     const href = hrefFor(['files', 'a/b'], { page: 3, status: undefined, q: '' });
     expect(href).toBe('#/files/a%2Fb?page=3');
     expect(parseHash(href).path).toEqual(['files', 'a/b']);
-  });
-
-  it('file list query: defaults and sanitizing of hand-edited URLs', () => {
-    expect(queryFromParams(new URLSearchParams(''))).toEqual({
-      page: 1,
-      pageSize: 20,
-      status: undefined,
-      startDate: undefined,
-      endDate: undefined,
-      sortBy: 'uploadedAt',
-      order: 'desc',
-    });
-    expect(queryFromParams(new URLSearchParams('page=-4&pageSize=5000&status=bogus&startDate=2026-11-01&endDate=yesterday&sortBy=drop&order=asc'))).toEqual({
-      page: 1,
-      pageSize: 100,
-      status: undefined,
-      startDate: '2026-11-01',
-      endDate: undefined,
-      sortBy: 'uploadedAt',
-      order: 'asc',
-    });
   });
 });

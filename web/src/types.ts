@@ -1,37 +1,36 @@
 /**
- * The REST contract of docs/API.md as the web UI sees it. Kept local to the web bundle on purpose:
- * the browser build must not pull server modules in.
+ * The REST contract of docs/API.md as the web UI sees it.
+ *
+ * The facts the server defines once (statuses, phases, column types, formats, statistics, field
+ * errors) come from `src/domain`, the server's leaf module: it imports nothing and holds only
+ * types and constant lists, so the bundle takes a few arrays from it and nothing else. This file is
+ * the web's only door into `src/` (checked by `architecture.test.ts`). The response shapes below
+ * are the UI's own view of the JSON.
  */
+import {
+  COLUMN_TYPES,
+  FINAL_STATUSES,
+  JOB_STATUSES,
+  PHASES,
+  type ColumnType,
+  type FieldError,
+  type FileFormat,
+  type JobStatus,
+  type Phase,
+  type ProcessStatistics,
+  type UnsuccessfulStatus,
+} from '../../src/domain/index.js';
 
-export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'timeout' | 'cancelled';
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'];
-export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'timeout', 'cancelled'];
+export { COLUMN_TYPES, PHASES };
+export type { ColumnType, FieldError, Phase };
 
-export type Phase = 'queued' | 'parsing' | 'cleaning' | 'saving' | 'exporting' | 'done';
-export const PHASES: readonly Phase[] = ['queued', 'parsing', 'cleaning', 'saving', 'exporting', 'done'];
+/** The API names a job's life cycle after its task id. */
+export type TaskStatus = JobStatus;
+export const TASK_STATUSES = JOB_STATUSES;
+type FinalStatus = 'completed' | UnsuccessfulStatus;
 
-export type ColumnType = 'phone' | 'date' | 'address' | 'text' | 'number';
-export const COLUMN_TYPES: readonly ColumnType[] = ['phone', 'date', 'address', 'text', 'number'];
-
-export interface SheetStatistics {
-  name: string;
-  rows: number;
-  columns: string[];
-  types: ColumnType[];
-}
-
-export interface Statistics {
-  totalRows: number;
-  cleanedRows: number;
-  exceptionRows: number;
-  processingTimeMs: number;
-  errorsByType: Record<string, number>;
-  errorsByField: Record<string, number>;
-  format?: string;
-  encoding?: string;
-  delimiter?: string;
-  sheets?: SheetStatistics[];
-}
+/** The `statistics` of a finished task, exactly as the pipeline stored them. */
+export type Statistics = ProcessStatistics;
 
 /** `GET /api/data-cleaning/check-status/:taskId`, also the `data` of every SSE `progress` event. */
 export interface StatusSnapshot {
@@ -54,6 +53,12 @@ export interface StatusSnapshot {
   attempts: number;
 }
 
+/** The form fields an upload may carry next to the file (`POST /api/data-cleaning/upload`). */
+export interface UploadFields {
+  /** Header → type, overriding detection for those columns. */
+  columnTypes?: Record<string, ColumnType>;
+}
+
 export interface UploadAccepted {
   taskId: string;
   jobId: string;
@@ -73,7 +78,7 @@ export interface FileSummary {
   jobId: string;
   originalName: string;
   size: number;
-  fileType: string;
+  fileType: FileFormat;
   mimeType: string | null;
   status: TaskStatus;
   uploadedAt: string | null;
@@ -119,13 +124,6 @@ export interface CleanRow {
   values: Record<string, string | number | boolean | null>;
 }
 
-export interface FieldError {
-  field: string;
-  value: string;
-  errorType: string;
-  message: string;
-}
-
 export interface ExceptionRow {
   rowNumber: number;
   sheetName?: string | null;
@@ -151,7 +149,7 @@ export interface PreviewSheet {
 }
 
 export interface PreviewResult {
-  format: string;
+  format: FileFormat;
   sheets: PreviewSheet[];
 }
 
@@ -199,6 +197,6 @@ export interface ErrorBody {
   timestamp?: string;
 }
 
-export function isFinalStatus(status: string): status is 'completed' | 'failed' | 'timeout' | 'cancelled' {
+export function isFinalStatus(status: string): status is FinalStatus {
   return (FINAL_STATUSES as readonly string[]).includes(status);
 }

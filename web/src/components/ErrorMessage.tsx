@@ -1,3 +1,5 @@
+import { errorInfoFrom } from '../api.js';
+import type { Resource } from '../hooks.js';
 import { describeError, type ErrorInfo } from '../i18n/errors.js';
 import { useTr } from '../i18n/I18nProvider.js';
 
@@ -19,4 +21,10 @@ export function ErrorMessage({ error, prefix, onRetry }: { error: ErrorInfo; pre
       )}
     </div>
   );
+}
+
+/** The last failed load of a resource, with a button that loads it again; nothing while it has no error. */
+export function ResourceError({ resource, prefix }: { resource: Resource<unknown>; prefix?: string }) {
+  if (!resource.error) return null;
+  return <ErrorMessage error={errorInfoFrom(resource.error)} prefix={prefix} onRetry={resource.reload} />;
 }

@@ -119,6 +119,32 @@ describe('FileDetailPage', () => {
     expect(container.querySelector('img')).toBeNull();
   });
 
+  it('moves between the data tabs with the arrow keys (wrapping), Home and End', async () => {
+    const fetchImpl = fakeFetch({
+      [`/api/data-cleaning/files/${FILE_ID}`]: { file: summary(), statistics: statistics() },
+      [`/api/data-cleaning/data/`]: { jobId: TASK_ID, columns: [], data: [], total: 0, page: 1, pageSize: 50 },
+    });
+    renderWith(fetchImpl as unknown as typeof fetch, createElement(FileDetailPage, { fileId: FILE_ID }));
+    const clean = await screen.findByRole('tab', { name: '清洗后数据' });
+    const exceptions = screen.getByRole('tab', { name: '异常数据' });
+    const tablist = screen.getByRole('tablist');
+    const selected = () => screen.getAllByRole('tab').filter((tab) => tab.getAttribute('aria-selected') === 'true');
+    const press = (key: string, expected: HTMLElement) => {
+      fireEvent.keyDown(tablist, { key });
+      expect([key, selected()]).toEqual([key, [expected]]);
+      expect(document.activeElement).toBe(expected);
+    };
+    clean.focus();
+    press('ArrowRight', exceptions);
+    press('ArrowRight', clean);
+    press('ArrowLeft', exceptions);
+    press('Home', clean);
+    press('End', exceptions);
+    fireEvent.keyDown(tablist, { key: 'a' });
+    expect(selected()).toEqual([exceptions]);
+    expect(screen.getByRole('tabpanel').getAttribute('aria-labelledby')).toBe(exceptions.id);
+  });
+
   it('says so when the file does not exist', async () => {
     renderWith(fakeFetch({}) as unknown as typeof fetch, createElement(FileDetailPage, { fileId: 'missing' }));
     expect(await screen.findByText('找不到这个文件。')).toBeTruthy();

@@ -9,7 +9,12 @@ export interface ErrorInfo {
   params?: Params;
 }
 
-export interface ErrorText {
+/** A task's stored failure (the API's `errorCode` and `errorMessage`); `fallback` stands in for a missing code. */
+export function storedError(task: { errorCode: string | null; errorMessage: string | null }, fallback = 'INTERNAL_ERROR'): ErrorInfo {
+  return { code: task.errorCode ?? fallback, message: task.errorMessage };
+}
+
+interface ErrorText {
   friendly: string;
   /** The server's message, or null when absent or identical to the friendly sentence. */
   server: string | null;

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { topErrorTypes } from '../components/StatisticsPanel.js';
-import { errorsByField } from '../files/FileDetailPage.js';
-import { describeError, fieldErrorName } from './errors.js';
-import { en, zh } from './messages.js';
+import type { CardState } from '../progress/machine.js';
+import type { ColumnType, FieldError, Phase } from '../types.js';
+import { describeError, fieldErrorName, storedError } from './errors.js';
+import { en, zh, type MessageKey } from './messages.js';
 import { createTranslator, fillPlaceholders } from './translate.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
@@ -12,6 +13,14 @@ describe('dictionaries', () => {
     for (const key of Object.keys(zh) as (keyof typeof zh)[]) {
       expect([key, placeholders(en[key])]).toEqual([key, placeholders(zh[key])]);
     }
+  });
+
+  it('every state, phase, column type and field error type the server defines has a name (checked by the compiler)', () => {
+    // A type added in src/domain fails `npm run typecheck` here until both dictionaries name it.
+    expectTypeOf<`state.${CardState}`>().toExtend<MessageKey>();
+    expectTypeOf<`phase.${Phase}`>().toExtend<MessageKey>();
+    expectTypeOf<`type.${ColumnType}`>().toExtend<MessageKey>();
+    expectTypeOf<`fieldError.${FieldError['errorType']}`>().toExtend<MessageKey>();
   });
 
   it('every server error code has a sentence in both languages', () => {
@@ -58,6 +67,12 @@ describe('error text', () => {
     );
   });
 
+  it("reads a task's stored error, with a fallback for a missing code", () => {
+    expect(storedError({ errorCode: 'CORRUPTED_FILE', errorMessage: '引号' })).toEqual({ code: 'CORRUPTED_FILE', message: '引号' });
+    expect(storedError({ errorCode: null, errorMessage: null })).toEqual({ code: 'INTERNAL_ERROR', message: null });
+    expect(storedError({ errorCode: null, errorMessage: null }, 'PROCESSING_TIMEOUT').code).toBe('PROCESSING_TIMEOUT');
+  });
+
   it('names field errors, falling back to the code', () => {
     expect(fieldErrorName('INVALID_PHONE', tr)).toBe('手机/电话号码无效');
     expect(fieldErrorName('SOMETHING_NEW', tr)).toBe('SOMETHING_NEW');
@@ -82,15 +97,5 @@ describe('statistics helpers', () => {
       ['A', 2],
     ]);
     expect(topErrorTypes(undefined)).toEqual([]);
-  });
-
-  it('groups a row’s field errors by column', () => {
-    const grouped = errorsByField([
-      { field: '手机号', value: '1', errorType: 'INVALID_PHONE', message: 'a' },
-      { field: '地址', value: 'x', errorType: 'INVALID_ADDRESS', message: 'b' },
-      { field: '手机号', value: '1', errorType: 'INVALID_PHONE', message: 'c' },
-    ]);
-    expect(grouped.get('手机号')?.map((error) => error.message)).toEqual(['a', 'c']);
-    expect(grouped.get('地址')).toHaveLength(1);
   });
 });

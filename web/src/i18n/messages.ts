@@ -233,7 +233,7 @@ export const zh = {
 } as const;
 
 export type MessageKey = keyof typeof zh;
-export type Messages = Record<MessageKey, string>;
+type Messages = Record<MessageKey, string>;
 
 export const en: Messages = {
   'app.title': 'Data Cleaning Service',

@@ -72,7 +72,7 @@ export function formatBytes(value: number, number: (v: number, digits?: number) 
   return `${number(scaled, unit === 0 || scaled >= 10 ? 0 : 1)} ${BYTE_UNITS[unit]}`;
 }
 
-export function formatDuration(seconds: number, t: (key: MessageKey, params?: Params) => string, number: (v: number) => string = String): string {
+function formatDuration(seconds: number, t: (key: MessageKey, params?: Params) => string, number: (v: number) => string = String): string {
   const whole = Math.max(0, Math.ceil(seconds));
   if (whole < 60) return t('time.seconds', { s: whole });
   if (whole < 3600) return t('time.minutes', { m: Math.floor(whole / 60), s: whole % 60 });

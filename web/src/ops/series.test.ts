@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendSample, axisMax, polylinePoints, summarize, valueToY } from './series.js';
+import type { QueueStats } from '../types.js';
+import { EMPTY_HISTORY, appendSample, axisMax, polylinePoints, recordStats, summarize, valueToY } from './series.js';
 
 describe('series', () => {
   it('keeps the newest samples up to the limit and drops non-numbers', () => {
@@ -38,5 +39,24 @@ describe('series', () => {
     expect(polylinePoints([], 300, 100)).toBe('');
     expect(valueToY(20, 100, 10)).toBe(0);
     expect(valueToY(-5, 100, 10)).toBe(100);
+  });
+
+  it('records each statistics answer at the server time (the browser time when it has none), the error rate in percent', () => {
+    const stats = (timestamp: string, rowsPerSecond: number, errorRate: number): QueueStats => ({
+      counts: { waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0, paused: 0 },
+      workers: 1,
+      throughput: { jobsPerMinute: 0, rowsPerSecond },
+      errorRate,
+      recentFailures: [],
+      timestamp,
+    });
+    let history = recordStats(EMPTY_HISTORY, stats('2026-11-27T10:00:00.000Z', 1500, 0.25));
+    history = recordStats(history, stats('', 900, Number.NaN), 42);
+    expect(history.rowsPerSecond).toEqual([
+      { time: Date.parse('2026-11-27T10:00:00.000Z'), value: 1500 },
+      { time: 42, value: 900 },
+    ]);
+    expect(history.errorRatePercent).toEqual([{ time: Date.parse('2026-11-27T10:00:00.000Z'), value: 25 }]);
+    expect(EMPTY_HISTORY).toEqual({ rowsPerSecond: [], errorRatePercent: [] });
   });
 });

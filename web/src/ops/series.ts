@@ -1,4 +1,5 @@
 /** Time series kept while the operations page is open, and their SVG geometry. Framework-free. */
+import type { QueueStats } from '../types.js';
 
 export interface Sample {
   /** Milliseconds since the epoch. */
@@ -7,7 +8,7 @@ export interface Sample {
 }
 
 /** Keeps one hour at the 5-second refresh. */
-export const MAX_SAMPLES = 720;
+const MAX_SAMPLES = 720;
 
 /** Appends a sample (non-finite values are dropped), keeping at most `max` of the newest. */
 export function appendSample(series: readonly Sample[], sample: Sample, max = MAX_SAMPLES): Sample[] {
@@ -16,7 +17,24 @@ export function appendSample(series: readonly Sample[], sample: Sample, max = MA
   return next.length > max ? next.slice(next.length - max) : next;
 }
 
-export interface SeriesSummary {
+/** The charted history of the queue statistics. */
+export interface QueueHistory {
+  rowsPerSecond: Sample[];
+  errorRatePercent: Sample[];
+}
+
+export const EMPTY_HISTORY: QueueHistory = { rowsPerSecond: [], errorRatePercent: [] };
+
+/** Adds one answer of the statistics endpoint, timed by the server's clock (the browser's if it sent none). */
+export function recordStats(history: QueueHistory, stats: QueueStats, now = Date.now()): QueueHistory {
+  const time = Date.parse(stats.timestamp) || now;
+  return {
+    rowsPerSecond: appendSample(history.rowsPerSecond, { time, value: stats.throughput.rowsPerSecond }),
+    errorRatePercent: appendSample(history.errorRatePercent, { time, value: stats.errorRate * 100 }),
+  };
+}
+
+interface SeriesSummary {
   last: number;
   min: number;
   max: number;

@@ -5,7 +5,7 @@
  * not interrupt anything; a reload resumes from the recent-task store.
  */
 import type { ErrorInfo } from '../i18n/errors.js';
-import type { ColumnType, StatusSnapshot, UploadAccepted } from '../types.js';
+import type { StatusSnapshot, UploadAccepted, UploadFields } from '../types.js';
 import {
   initialUploadState,
   progressReducer,
@@ -21,10 +21,7 @@ import type { RecentTaskStore } from './recentTasks.js';
 import type { WatcherMode } from './watcher.js';
 
 export interface BoardApi {
-  upload(
-    file: File,
-    options: { columnTypes?: Record<string, ColumnType>; onProgress?: (loaded: number, total: number) => void; signal?: AbortSignal },
-  ): Promise<UploadAccepted>;
+  upload(file: File, options: UploadFields & { onProgress?: (loaded: number, total: number) => void; signal?: AbortSignal }): Promise<UploadAccepted>;
   cancelTask(taskId: string): Promise<unknown>;
   retryTask(taskId: string): Promise<unknown>;
 }
@@ -35,12 +32,12 @@ export interface WatcherHandlers {
   onFatal(error: unknown): void;
 }
 
-export interface WatcherLike {
+interface WatcherLike {
   start(): void;
   stop(): void;
 }
 
-export type WatcherFactory = (taskId: string, handlers: WatcherHandlers) => WatcherLike;
+type WatcherFactory = (taskId: string, handlers: WatcherHandlers) => WatcherLike;
 
 export interface CardModel {
   id: string;
@@ -57,7 +54,7 @@ export interface CardTransition {
   wasResumed: boolean;
 }
 
-export interface TaskBoardDeps {
+interface TaskBoardDeps {
   api: BoardApi;
   createWatcher: WatcherFactory;
   store: RecentTaskStore;
@@ -68,15 +65,15 @@ export interface TaskBoardDeps {
   now?: () => Date;
 }
 
-export interface NewUpload {
+/** A file to upload with the form fields chosen for it (kept for a re-upload). */
+export interface NewUpload extends UploadFields {
   file: File;
-  columnTypes?: Record<string, ColumnType>;
 }
 
 interface Entry {
   model: CardModel;
   file: File | null;
-  columnTypes?: Record<string, ColumnType>;
+  fields?: UploadFields;
   abort: AbortController | null;
   watcher: WatcherLike | null;
 }
@@ -137,13 +134,13 @@ export class TaskBoard {
   addFiles(uploads: NewUpload[]): void {
     if (uploads.length === 0) return;
     const ids: string[] = [];
-    for (const upload of uploads) {
+    for (const { file, ...fields } of uploads) {
       const id = `upload-${this.nextId++}`;
-      const progress = initialUploadState(upload.file.size);
+      const progress = initialUploadState(file.size);
       this.entries.set(id, {
-        model: makeModel(id, upload.file.name, upload.file.size, progress, true),
-        file: upload.file,
-        columnTypes: upload.columnTypes,
+        model: makeModel(id, file.name, file.size, progress, true),
+        file,
+        fields,
         abort: null,
         watcher: null,
       });
@@ -256,7 +253,7 @@ export class TaskBoard {
     };
     this.deps.api
       .upload(file, {
-        columnTypes: entry.columnTypes,
+        ...entry.fields,
         signal: abort.signal,
         onProgress: (loaded, total) => {
           if (current()) this.dispatch(id, { type: 'uploadProgress', loaded, total });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createTranslator } from '../i18n/translate.js';
 import { completedSnapshot, snapshot, TASK_ID, FILE_ID } from '../test-support/fixtures.js';
-import { describeProgress, formatEta, progressParts } from './format.js';
-import { initialUploadState, progressReducer, resumedState, toProgressView, type ProgressState } from './machine.js';
+import type { CardTransition } from './board.js';
+import { describeProgress, formatEta, progressParts, transitionAnnouncement } from './format.js';
+import { initialUploadState, progressReducer, rejectedState, resumedState, toProgressView, type ProgressState } from './machine.js';
 
 const zh = createTranslator('zh');
 const en = createTranslator('en');
@@ -63,5 +64,32 @@ describe('progress text', () => {
     expect(progressParts(toProgressView(resumedState(TASK_ID, null, 1), false), zh)[0]).toBe('正在恢复进度…');
     const second = toProgressView(processing({ attempts: 2, progress: 10 }), false);
     expect(progressParts(second, zh)).toContain('第 2 次尝试');
+  });
+});
+
+describe('announcements', () => {
+  const transition = (progress: ProgressState, wasResumed = false): CardTransition => ({
+    card: { id: 'c1', fileName: '客户.csv', size: 100, progress, view: toProgressView(progress, false) },
+    previous: 'processing',
+    wasResumed,
+  });
+  const ended = (overrides: Parameters<typeof snapshot>[0]) =>
+    progressReducer(processing({}), { type: 'snapshot', epoch: 0, snapshot: snapshot({ progress: 10, ...overrides }) });
+
+  it('names the end of every task, with the counts or the reason', () => {
+    const done = progressReducer(processing({}), { type: 'snapshot', epoch: 0, snapshot: completedSnapshot() });
+    expect(transitionAnnouncement(transition(done), zh)).toBe('客户.csv 处理完成：950 行清洗成功，50 行异常。');
+    expect(transitionAnnouncement(transition(ended({ status: 'failed', errorCode: 'CORRUPTED_FILE', errorMessage: null })), zh)).toBe(
+      '客户.csv 处理失败：文件已损坏，无法读取。请在 Excel 中打开并重新保存后再试。',
+    );
+    expect(transitionAnnouncement(transition(ended({ status: 'timeout' })), en)).toBe('客户.csv timed out.');
+    expect(transitionAnnouncement(transition(ended({ status: 'cancelled' })), zh)).toBe('客户.csv 已取消。');
+    expect(transitionAnnouncement(transition(rejectedState(100, { code: 'EMPTY_FILE', message: null })), zh)).toMatch(/^客户\.csv 上传失败：/);
+  });
+
+  it('says nothing for a state that is not an end, or for a card restored after a reload', () => {
+    expect(transitionAnnouncement(transition(processing({})), zh)).toBeNull();
+    const done = progressReducer(processing({}), { type: 'snapshot', epoch: 0, snapshot: completedSnapshot() });
+    expect(transitionAnnouncement(transition(done, true), zh)).toBeNull();
   });
 });

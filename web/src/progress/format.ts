@@ -1,5 +1,7 @@
-/** Text for the progress bar: visible status line and the bar's aria-valuetext. Framework-free. */
+/** Text for the progress bar (visible status line, aria-valuetext) and the news of a card's end. Framework-free. */
+import { describeError } from '../i18n/errors.js';
 import type { Translator } from '../i18n/translate.js';
+import type { CardTransition } from './board.js';
 import type { ProgressView } from './machine.js';
 
 /** "约 6 秒" style remaining time; null when the server has no estimate (or sends nonsense). */
@@ -17,7 +19,7 @@ export function stateLabel(view: ProgressView, tr: Translator): string {
 }
 
 /** "420,000 / 约 1,000,000 行" — or null before any row is known. */
-export function rowsLabel(view: ProgressView, tr: Translator): string | null {
+function rowsLabel(view: ProgressView, tr: Translator): string | null {
   if (view.stage === 'upload') return null;
   if (view.totalRows !== null && view.totalRows > 0) {
     const params = { processed: tr.number(view.processedRows), total: tr.number(view.totalRows) };
@@ -47,4 +49,29 @@ export function progressParts(view: ProgressView, tr: Translator): string[] {
 /** One sentence for screen readers (aria-valuetext). */
 export function describeProgress(view: ProgressView, tr: Translator): string {
   return progressParts(view, tr).join(tr.lang === 'zh' ? '，' : ', ');
+}
+
+/**
+ * What screen readers hear when a card reaches an end state (completed, failed, timeout,
+ * cancelled, rejected); null for other states and for cards restored after a reload (old news).
+ */
+export function transitionAnnouncement({ card, wasResumed }: CardTransition, tr: Translator): string | null {
+  if (wasResumed) return null;
+  const name = card.fileName;
+  const { state, statistics, error } = card.view;
+  const reason = error ? describeError(error, tr).friendly : '';
+  switch (state) {
+    case 'completed':
+      return tr.t('announce.completed', { name, clean: tr.number(statistics?.cleanedRows ?? 0), exceptions: tr.number(statistics?.exceptionRows ?? 0) });
+    case 'failed':
+      return tr.t('announce.failed', { name, reason });
+    case 'timeout':
+      return tr.t('announce.timeout', { name });
+    case 'cancelled':
+      return tr.t('announce.cancelled', { name });
+    case 'rejected':
+      return tr.t('announce.rejected', { name, reason });
+    default:
+      return null;
+  }
 }

@@ -16,11 +16,11 @@
  *   running) are dropped.
  * - Final states accept nothing but retry (and a snapshot proving a newer server attempt).
  */
-import type { ErrorInfo } from '../i18n/errors.js';
+import { storedError, type ErrorInfo } from '../i18n/errors.js';
 import { PHASES, isFinalStatus, type Phase, type Statistics, type StatusSnapshot, type TaskStatus } from '../types.js';
 
 export type CardState = 'waiting' | 'uploading' | 'rejected' | TaskStatus;
-export type ConnectionMode = 'sse' | 'polling';
+type ConnectionMode = 'sse' | 'polling';
 
 export interface ProgressState {
   state: CardState;
@@ -101,7 +101,7 @@ export function rejectedState(fileSize: number, error: ErrorInfo): ProgressState
   return { ...initialUploadState(fileSize), state: 'rejected', error };
 }
 
-export function isFinalState(state: CardState): boolean {
+function isFinalState(state: CardState): boolean {
   return state === 'rejected' || isFinalStatus(state);
 }
 
@@ -140,8 +140,7 @@ function snapshotPercent(snapshot: StatusSnapshot): number {
 function snapshotError(snapshot: StatusSnapshot): ErrorInfo | null {
   // A cancellation is the user's own choice, not a failure to explain.
   if (snapshot.status !== 'failed' && snapshot.status !== 'timeout') return null;
-  const fallback = snapshot.status === 'timeout' ? 'PROCESSING_TIMEOUT' : 'INTERNAL_ERROR';
-  return { code: snapshot.errorCode ?? fallback, message: snapshot.errorMessage };
+  return storedError(snapshot, snapshot.status === 'timeout' ? 'PROCESSING_TIMEOUT' : undefined);
 }
 
 function applySnapshot(current: ProgressState, snapshot: StatusSnapshot): ProgressState {
@@ -273,11 +272,11 @@ const FILE_CONTENT_ERRORS: ReadonlySet<string> = new Set([
   'INVALID_COLUMN_TYPES',
 ]);
 
-export function isFileContentError(error: ErrorInfo | null): boolean {
+function isFileContentError(error: ErrorInfo | null): boolean {
   return error !== null && FILE_CONTENT_ERRORS.has(error.code);
 }
 
-export type ProgressStage = 'upload' | 'process';
+type ProgressStage = 'upload' | 'process';
 
 /** What the bar and its labels need, derived from the state. */
 export interface ProgressView {

@@ -13,7 +13,7 @@ export interface RecentTask {
 }
 
 export const RECENT_TASKS_KEY = 'dcs.recentTasks.v1';
-export const MAX_RECENT_TASKS = 30;
+const MAX_RECENT_TASKS = 30;
 
 export class RecentTaskStore {
   constructor(

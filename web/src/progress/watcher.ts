@@ -20,9 +20,9 @@ export interface Timers {
 }
 
 export type WatcherMode = 'idle' | 'sse' | 'polling' | 'stopped';
-export type SnapshotSource = 'sse' | 'poll';
+type SnapshotSource = 'sse' | 'poll';
 
-export interface TaskWatcherOptions {
+interface TaskWatcherOptions {
   taskId: string;
   eventsUrl: string;
   /** null: SSE is not available in this environment. */

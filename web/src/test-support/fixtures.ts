@@ -13,6 +13,7 @@ export function statistics(overrides: Partial<Statistics> = {}): Statistics {
     errorsByType: { INVALID_PHONE: 30, INCOMPLETE_ADDRESS: 25 },
     errorsByField: { 手机号: 30, 地址: 25 },
     format: 'csv',
+    sheets: [{ name: 'Sheet1', rows: 1000, columns: ['姓名', '手机号', '地址'], types: ['text', 'phone', 'address'] }],
     ...overrides,
   };
 }

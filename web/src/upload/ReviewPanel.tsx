@@ -1,21 +1,12 @@
 import { useId } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage.js';
-import type { ErrorInfo } from '../i18n/errors.js';
+import { ScrollRegion } from '../components/ScrollRegion.js';
 import { useTr } from '../i18n/I18nProvider.js';
-import { COLUMN_TYPES, type ColumnType, type PreviewResult } from '../types.js';
+import { COLUMN_TYPES, type ColumnType, type PreviewSheet } from '../types.js';
+import { sampleValues, type ReviewItem } from './reviews.js';
 import { fileExtension, CSV_PREVIEW_BYTES } from './validateFile.js';
 
-export interface ReviewItem {
-  id: string;
-  file: File;
-  status: 'loading' | 'ready' | 'error';
-  result: PreviewResult | null;
-  error: ErrorInfo | null;
-  /** Header name → chosen type; absent = keep the detected type. */
-  overrides: Record<string, ColumnType>;
-}
-
-const SAMPLE_VALUES = 3;
+type OnOverride = (id: string, header: string, type: ColumnType | null) => void;
 
 /** Header preview of one file with a type override per column, before it is uploaded. */
 export function ReviewPanel({
@@ -25,7 +16,7 @@ export function ReviewPanel({
   onDiscard,
 }: {
   item: ReviewItem;
-  onOverride(id: string, header: string, type: ColumnType | null): void;
+  onOverride: OnOverride;
   onStart(id: string): void;
   onDiscard(id: string): void;
 }) {
@@ -42,49 +33,7 @@ export function ReviewPanel({
       {sheets.map((sheet, sheetIndex) => (
         <div key={`${sheetIndex}-${sheet.name}`} className="review-sheet">
           {sheets.length > 1 && <h4>{tr.t('review.sheet', { name: sheet.name })}</h4>}
-          <div className="table-scroll" role="region" aria-label={tr.t('review.sheet', { name: sheet.name })} tabIndex={0}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{tr.t('review.column')}</th>
-                  <th scope="col">{tr.t('review.detected')}</th>
-                  <th scope="col">{tr.t('review.override')}</th>
-                  <th scope="col">{tr.t('review.sample')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {sheet.headers.map((header, column) => {
-                  const detected = sheet.detectedTypes[column] ?? 'text';
-                  const samples = sheet.sampleRows
-                    .slice(0, SAMPLE_VALUES)
-                    .map((row) => row[column])
-                    .filter((value) => value !== null && value !== undefined && value !== '')
-                    .map(String);
-                  return (
-                    <tr key={`${column}-${header}`}>
-                      <th scope="row">{header}</th>
-                      <td>{tr.t(`type.${detected}`)}</td>
-                      <td>
-                        <select
-                          aria-label={tr.t('review.typeFor', { column: header })}
-                          value={item.overrides[header] ?? ''}
-                          onChange={(event) => onOverride(item.id, header, (event.target.value || null) as ColumnType | null)}
-                        >
-                          <option value="">{tr.t('review.auto', { type: tr.t(`type.${detected}`) })}</option>
-                          {COLUMN_TYPES.map((type) => (
-                            <option key={type} value={type}>
-                              {tr.t(`type.${type}`)}
-                            </option>
-                          ))}
-                        </select>
-                      </td>
-                      <td className="samples">{samples.join(' / ')}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <ColumnTypesTable sheet={sheet} item={item} onOverride={onOverride} />
         </div>
       ))}
       {item.status === 'ready' && fileExtension(item.file.name) === '.csv' && item.file.size > CSV_PREVIEW_BYTES && (
@@ -99,5 +48,73 @@ export function ReviewPanel({
         </button>
       </div>
     </section>
+  );
+}
+
+/** One sheet's columns: detected type, the type to use, and a few sample values. */
+function ColumnTypesTable({ sheet, item, onOverride }: { sheet: PreviewSheet; item: ReviewItem; onOverride: OnOverride }) {
+  const tr = useTr();
+  return (
+    <ScrollRegion label={tr.t('review.sheet', { name: sheet.name })}>
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">{tr.t('review.column')}</th>
+            <th scope="col">{tr.t('review.detected')}</th>
+            <th scope="col">{tr.t('review.override')}</th>
+            <th scope="col">{tr.t('review.sample')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sheet.headers.map((header, column) => {
+            const detected = sheet.detectedTypes[column] ?? 'text';
+            return (
+              <tr key={`${column}-${header}`}>
+                <th scope="row">{header}</th>
+                <td>{tr.t(`type.${detected}`)}</td>
+                <td>
+                  <ColumnTypeSelect
+                    header={header}
+                    detected={detected}
+                    value={item.overrides[header] ?? null}
+                    onChange={(type) => onOverride(item.id, header, type)}
+                  />
+                </td>
+                <td className="samples">{sampleValues(sheet, column).join(' / ')}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </ScrollRegion>
+  );
+}
+
+/** "Auto (detected type)" or one of the column types. */
+function ColumnTypeSelect({
+  header,
+  detected,
+  value,
+  onChange,
+}: {
+  header: string;
+  detected: ColumnType;
+  value: ColumnType | null;
+  onChange(type: ColumnType | null): void;
+}) {
+  const tr = useTr();
+  return (
+    <select
+      aria-label={tr.t('review.typeFor', { column: header })}
+      value={value ?? ''}
+      onChange={(event) => onChange((event.target.value || null) as ColumnType | null)}
+    >
+      <option value="">{tr.t('review.auto', { type: tr.t(`type.${detected}`) })}</option>
+      {COLUMN_TYPES.map((type) => (
+        <option key={type} value={type}>
+          {tr.t(`type.${type}`)}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,6 +1,7 @@
 /** Client-side checks before an upload, with the server's limits from `GET /api/config`. */
 import type { ErrorInfo } from '../i18n/errors.js';
 import { formatBytes } from '../i18n/translate.js';
+import type { ClientConfig } from '../types.js';
 
 export interface UploadLimits {
   /** Bytes; null when the server's limit is not known (the server still checks). */
@@ -9,6 +10,11 @@ export interface UploadLimits {
 }
 
 export const DEFAULT_LIMITS: UploadLimits = { maxFileSize: null, acceptedExtensions: ['.xlsx', '.xls', '.csv'] };
+
+/** The server's limits once its configuration has loaded; the defaults until then (or if it never does). */
+export function limitsFrom(config: ClientConfig | null): UploadLimits {
+  return config ? { maxFileSize: config.maxFileSize, acceptedExtensions: config.acceptedExtensions } : DEFAULT_LIMITS;
+}
 
 /** CSV previews only need the header and a few rows: the server accepts a truncated CSV. */
 export const CSV_PREVIEW_BYTES = 256 * 1024;
