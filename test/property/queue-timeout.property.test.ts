@@ -5,7 +5,7 @@
  * Slowness is a Database test double that delays each batch write (the rows are still written,
  * so a timed-out task really has partial rows to remove). JOB_TIMEOUT_MS is forced below its
  * validated minimum (1 s) so 100 runs take seconds; the real-limit case with a `dcs worker`
- * process is in test/integration/queue-timeout.test.ts.
+ * process is in test/fault/task-timeout.test.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
