@@ -36,5 +36,5 @@ export { isStaleAttemptError, StaleAttemptError } from './errors.js';
 export { LocalFileStore, type ExportKind, type FileStore, type SavedFile } from './file-store.js';
 export { RetentionJob, type RetentionJobOptions, type RetentionLogger, type RetentionReport } from './retention.js';
 export { assertTransition, canTransition } from './status.js';
-export { defaultReason, type WrittenCounts } from './row-writers.js';
+export { defaultReason, type WrittenCounts } from './row-encoding.js';
 export * from './model.js';

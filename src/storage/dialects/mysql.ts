@@ -1,0 +1,202 @@
+/**
+ * MySQL/MariaDB adapter (mysql2 pool).
+ *
+ * Rules:
+ * - Every connection runs READ COMMITTED (no gap locks, so one job's inserts never wait for another
+ *   job's deletes), utf8mb4 with binary collation, timestamps as UTC DATETIME(3).
+ * - Fenced writes lock the record with SELECT … FOR UPDATE inside their transaction; result batches
+ *   run on a pool connection of their own (prepared statements need the driver's connection).
+ * - A row already stored (same job, sheet, row) is skipped, never stored twice.
+ */
+import { Kysely, MysqlDialect } from 'kysely';
+import { createPool, type Pool } from 'mysql2';
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptRow } from '../attempt-ledger.js';
+import type { ConnectOptions } from '../connection.js';
+import { reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
+import type { StorageSchema } from '../schema.js';
+import type { DialectAdapter, ResultRowSelection, ResultTable } from './adapter.js';
+import { sql } from 'kysely';
+
+/** Most rows per prepared statement: MySQL allows 65,535 placeholders. */
+const MYSQL_MAX_ROWS_PER_STATEMENT = 9000;
+
+/** Bytes one MySQL statement execution may send: max_allowed_packet minus headroom. */
+function packetBudget(maxAllowedPacket: number): number {
+  return Math.max(64 * 1024, maxAllowedPacket - 64 * 1024);
+}
+
+type MysqlValue = string | number;
+
+/**
+ * Multi-row INSERT … VALUES (…),(…) as server-side prepared statements (binary protocol: values
+ * travel as raw bytes, nothing is escaped). At most `chunkRows` rows per statement, fewer when the
+ * values would exceed max_allowed_packet; a single row above the limit fails with the server's
+ * ER_NET_PACKET_TOO_LARGE.
+ */
+async function insertChunks(
+  connection: PoolConnection,
+  head: string,
+  placeholders: string,
+  rows: readonly MysqlValue[][],
+  sizeOf: (row: readonly MysqlValue[]) => number,
+  { chunkRows, budget }: { chunkRows: number; budget: number },
+): Promise<number> {
+  // A duplicate key is skipped, as ON CONFLICT DO NOTHING does elsewhere (the pool turns FOUND_ROWS
+  // off, so a skipped row does not count as affected).
+  const tail = ' on duplicate key update id = id';
+  let stored = 0;
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < rows.length && end - start < chunkRows) {
+      const size = sizeOf(rows[end]);
+      if (end > start && bytes + size > budget) break;
+      bytes += size;
+      end++;
+    }
+    const params: MysqlValue[] = [];
+    for (let i = start; i < end; i++) params.push(...rows[i]);
+    const statement =
+      head +
+      Array<string>(end - start)
+        .fill(placeholders)
+        .join(',') +
+      tail;
+    const [result] = await connection.execute<ResultSetHeader>(statement, params);
+    stored += result.affectedRows;
+    start = end;
+  }
+  return stored;
+}
+
+async function insertBatch(connection: PoolConnection, batch: EncodedBatch, chunkRows: number, maxAllowedPacket: number): Promise<WrittenCounts> {
+  const { jobId, token } = batch;
+  const fixed = Buffer.byteLength(jobId) + Buffer.byteLength(token) + 64;
+  const options = { chunkRows: Math.min(chunkRows, MYSQL_MAX_ROWS_PER_STATEMENT), budget: packetBudget(maxAllowedPacket) };
+  const cleanRows = await insertChunks(
+    connection,
+    'insert into clean_data (job_id, attempt_token, sheet_index, `row_number`, data) values ',
+    '(?, ?, ?, ?, ?)',
+    batch.clean.map((r) => [jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values)]),
+    (row) => fixed + Buffer.byteLength(row[4] as string),
+    options,
+  );
+  const exceptionRows = await insertChunks(
+    connection,
+    'insert into error_logs (job_id, attempt_token, sheet_index, `row_number`, data, errors, message) values ',
+    '(?, ?, ?, ?, ?, ?, ?)',
+    batch.exceptions.map((r, i) => [jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values), JSON.stringify(r.errors), reasonAt(batch, i)]),
+    (row) => fixed + Buffer.byteLength(row[4] as string) + Buffer.byteLength(row[5] as string) + Buffer.byteLength(row[6] as string),
+    options,
+  );
+  return { cleanRows, exceptionRows };
+}
+
+export class MysqlAdapter implements DialectAdapter {
+  readonly dialect = 'mysql';
+  readonly locksRows = true;
+  readonly kysely: Kysely<StorageSchema>;
+  readonly #pool: Pool;
+  readonly #batchSize: number;
+  #maxAllowedPacket: Promise<number> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(url: string, options: ConnectOptions & { batchSize: number }) {
+    this.#batchSize = options.batchSize;
+    this.#pool = createPool({
+      uri: url,
+      connectionLimit: options.poolSize,
+      connectTimeout: options.connectTimeoutMs,
+      charset: 'UTF8MB4_BIN',
+      // DATETIME has no zone: write and read every timestamp as UTC.
+      timezone: 'Z',
+      supportBigNumbers: true,
+      enableKeepAlive: true,
+      // Affected rows = rows really changed, so a skipped duplicate (ON DUPLICATE KEY UPDATE id = id)
+      // is not counted as stored.
+      flags: ['-FOUND_ROWS'],
+      // Batch inserts are prepared statements; a small per-connection cache (closing evicted ones)
+      // keeps the server's global max_prepared_stmt_count far away.
+      maxPreparedStatements: 64,
+    });
+    // Set on every new connection, whether Kysely or the batch writer takes it first.
+    this.#pool.on('connection', (connection) => {
+      connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', () => undefined);
+    });
+    this.kysely = new Kysely<StorageSchema>({ dialect: new MysqlDialect({ pool: this.#pool }) });
+  }
+
+  time(date: Date): Date {
+    return date;
+  }
+
+  transaction<T>(work: (db: Kysely<StorageSchema>) => Promise<T>): Promise<T> {
+    return this.kysely.transaction().execute(work);
+  }
+
+  /** Kysely's MySQL migrator takes GET_LOCK. */
+  migrate(run: (db: Kysely<StorageSchema>, schema: undefined) => Promise<string[]>): Promise<string[]> {
+    return run(this.kysely, undefined);
+  }
+
+  async writeResults(batch: EncodedBatch, check: AttemptCheck): Promise<WrittenCounts> {
+    const maxAllowedPacket = await this.#maxAllowedPacketOnce();
+    return this.#fenced(batch, check, (connection) => insertBatch(connection, batch, this.#batchSize, maxAllowedPacket));
+  }
+
+  /** BEGIN, lock and check the record, `write`, COMMIT — on a pool connection of its own. */
+  async #fenced(batch: EncodedBatch, check: AttemptCheck, write: (connection: PoolConnection) => Promise<WrittenCounts>): Promise<WrittenCounts> {
+    const connection = await new Promise<PoolConnection>((resolve, reject) => {
+      this.#pool.getConnection((err, raw) => (err ? reject(err) : resolve(raw.promise())));
+    });
+    let broken = false;
+    try {
+      await connection.query('begin');
+      try {
+        const [rows] = await connection.query<RowDataPacket[]>(fenceQuery('?', true), [batch.jobId]);
+        check(rows[0] as AttemptRow | undefined);
+        const counts = await write(connection);
+        await connection.query('commit');
+        return counts;
+      } catch (err) {
+        await connection.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw err;
+      }
+    } finally {
+      // A connection whose rollback failed is in an unknown state: close it instead of reusing it.
+      if (broken) connection.destroy();
+      else connection.release();
+    }
+  }
+
+  /** max_allowed_packet of the server, read once. */
+  #maxAllowedPacketOnce(): Promise<number> {
+    this.#maxAllowedPacket ??= sql<{ packet: number | string }>`select @@max_allowed_packet as packet`
+      .execute(this.kysely)
+      .then(({ rows }) => Number(rows[0].packet))
+      .catch((err: unknown) => {
+        this.#maxAllowedPacket = undefined;
+        throw err;
+      });
+    return this.#maxAllowedPacket;
+  }
+
+  async deleteResultChunk(table: ResultTable, jobId: string, which: ResultRowSelection, limit: number): Promise<number> {
+    // MySQL cannot LIMIT inside an IN subquery, but has DELETE … LIMIT.
+    const result = await this.transaction((db) => {
+      let query = db.deleteFrom(table).where('job_id', '=', jobId);
+      if (which === 'stale') query = query.where((eb) => eb.not(ofLiveAttempt(table)));
+      return query.limit(limit).executeTakeFirst();
+    });
+    return Number(result.numDeletedRows);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.kysely.destroy();
+    return this.#closing;
+  }
+}
