@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigStore, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../logging.js';
 import { classifyError } from '../queue/error-handler.js';
-import { createDatabase, LocalFileStore, type Database, type FileStore } from '../storage/index.js';
+import { createDatabase, createFileStore, type Database, type FileStore } from '../storage/index.js';
 
 export { packageVersion, parseLimitsOf } from './common.js';
 
@@ -71,8 +71,15 @@ export async function openRuntime(role: string): Promise<Runtime> {
   const c = config.current;
   mkdirSync(c.DATA_DIR, { recursive: true });
   const db = await openMigratedDatabase(c.DATABASE_URL, logger);
-  // Keys are 'uploads/<id>' and 'exports/…': the store's root is DATA_DIR (uploads in DATA_DIR/uploads).
-  const fileStore = new LocalFileStore(c.DATA_DIR);
+  // FILE_STORE_URL unset: the store's root is DATA_DIR (uploads in DATA_DIR/uploads).
+  const fileStore = await createFileStore(c);
+  if (fileStore.check) {
+    // Only a diagnostic: every operation reports FILE_STORE_UNAVAILABLE (retryable) on its own.
+    await fileStore.check().then(
+      () => logger.info({ fileStore: fileStore.describe('') }, 'file store reachable'),
+      (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'file store not reachable at start; operations will retry'),
+    );
+  }
   return {
     config,
     logger,
@@ -80,6 +87,7 @@ export async function openRuntime(role: string): Promise<Runtime> {
     fileStore,
     async close() {
       config.close();
+      fileStore.close?.();
       await db.close();
     },
   };

@@ -19,6 +19,14 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(numeric
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 const ms = (min: number) => int(min, MAX_TIMER_MS);
+/** A yes/no setting: true/false, 1/0, yes/no, on/off (any case) from the environment or a file. */
+const flag = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+}, z.boolean());
 /**
  * Free text such as API_TOKEN: a YAML file may hold it as a number (`API_TOKEN: 123456`), which is
  * still that token — silently dropping it would leave the API open. Blank means unset; any other
@@ -90,6 +98,26 @@ export const configSchema = z.object({
   API_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONFIG_FILE: optionalString,
+  /**
+   * Where uploads are stored: `file:<dir>` (default: DATA_DIR) or `s3://<bucket>/<prefix>` for an
+   * S3-compatible object store (credentials, region and endpoint: the standard AWS_* variables).
+   */
+  FILE_STORE_URL: z
+    .string()
+    .regex(/^(file:|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$))/, 'must be file:<dir> or s3://<bucket>/<prefix>')
+    .optional(),
+  /** Path-style S3 URLs (http://host/bucket/key): MinIO and most self-hosted stores need it. */
+  S3_FORCE_PATH_STYLE: flag.default(false),
+  /** Username (Redis 6 ACL) for Sentinel/Cluster data nodes; with REDIS_URL put it in the URL. */
+  REDIS_USERNAME: optionalString,
+  /** Password for Sentinel/Cluster data nodes (and single-server when REDIS_URL carries none). */
+  REDIS_PASSWORD: optionalString,
+  /** TLS to Sentinel/Cluster nodes (single server: use a rediss:// REDIS_URL). */
+  REDIS_TLS: flag.default(false),
+  /** PEM file of the CA that signed the Redis servers' certificates (default: the system's CAs). */
+  REDIS_TLS_CA_FILE: optionalString,
+  /** Password of the Sentinels themselves (sentinel `requirepass`), when they have one. */
+  REDIS_SENTINEL_PASSWORD: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema> & { DATABASE_URL: string };
@@ -143,7 +171,7 @@ function readConfigFile(file: string): Source {
 }
 
 /** Keys whose values are never repeated in a message. */
-const SECRET_KEYS = new Set(['API_TOKEN']);
+const SECRET_KEYS = new Set(['API_TOKEN', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
 
 /** A rejected value as the message shows it: quoted, shortened, URL passwords masked. */
 function shownValue(key: string, value: unknown): string {

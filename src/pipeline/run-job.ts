@@ -31,17 +31,20 @@ export async function runJob(options: RunJobOptions): Promise<ProcessStatistics>
   const { db, fileStore, jobId, token } = options;
   const record = await db.getFileRecordByJobId(jobId);
   if (!record) throw new AppError('JOB_NOT_FOUND', `任务不存在：${jobId}`);
-  if (!(await fileStore.exists(record.storageKey))) {
-    throw new AppError('FILE_NOT_FOUND', '上传的文件已不存在（可能已过保留期或被删除）', { storageKey: record.storageKey });
+  // FILE_NOT_FOUND when the upload is gone; an object store's copy is a temporary download.
+  const file = await fileStore.localFile(record.storageKey);
+  try {
+    await db.startAttempt(jobId, token);
+    const sink = new DatabaseSink(db, jobId, token, { isTransient: options.isTransient, signal: options.signal, onRetry: options.onWriteRetry });
+    return await processFile(file.path, sink, {
+      originalName: record.originalName,
+      columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,
+      batchSize: options.batchSize,
+      limits: options.limits,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+  } finally {
+    await file.release();
   }
-  await db.startAttempt(jobId, token);
-  const sink = new DatabaseSink(db, jobId, token, { isTransient: options.isTransient, signal: options.signal, onRetry: options.onWriteRetry });
-  return processFile(fileStore.path(record.storageKey), sink, {
-    originalName: record.originalName,
-    columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,
-    batchSize: options.batchSize,
-    limits: options.limits,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
 }

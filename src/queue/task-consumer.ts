@@ -345,8 +345,8 @@ export class TaskConsumer {
     const storageKey = (details as { storageKey?: unknown } | undefined)?.storageKey;
     if (code !== 'FILE_NOT_FOUND' || typeof storageKey !== 'string') return {};
     return {
-      path: this.deps.fileStore.path(storageKey),
-      hint: 'the stored upload is not visible from this worker: DATA_DIR must be a file store shared by the API and every worker',
+      path: this.deps.fileStore.describe(storageKey),
+      hint: 'the stored upload is not visible from this worker: FILE_STORE_URL must name a file store shared by the API and every worker (one shared directory, or s3://)',
     };
   }
 }

@@ -5,7 +5,7 @@ import { isColumnType } from '../cleaning/columns.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { detectFormat } from '../parsing/index.js';
-import type { Database, FileRecord, FileStore } from '../storage/index.js';
+import type { Database, FileRecord, FileStore, SavedFile } from '../storage/index.js';
 import type { QueueManager } from './queue-manager.js';
 import type { ColumnType, FileFormat } from '../domain/index.js';
 
@@ -15,11 +15,8 @@ export const MIME_TYPES: Record<FileFormat, string> = {
   xls: 'application/vnd.ms-excel',
 };
 
-export interface SavedUpload {
-  key: string;
-  size: number;
-  path: string;
-}
+/** An upload in the file store, with a local copy readable until `release()`. */
+export type SavedUpload = SavedFile;
 
 /** How long an API request waits for a queue operation before answering QUEUE_UNAVAILABLE. */
 export const QUEUE_CALL_TIMEOUT_MS = 2000;
@@ -101,6 +98,7 @@ export class TaskProducer {
   }
 
   async discard(saved: SavedUpload): Promise<void> {
+    await saved.release().catch(() => undefined);
     await this.deps.fileStore.remove(saved.key).catch(() => undefined);
   }
 
@@ -125,6 +123,9 @@ export class TaskProducer {
     } catch (err) {
       await this.discard(saved);
       throw err;
+    } finally {
+      // The local copy (a temporary file with an object store) is no longer needed.
+      await saved.release().catch(() => undefined);
     }
   }
 

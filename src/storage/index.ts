@@ -1,13 +1,13 @@
 /**
  * Persistence layer: the only module that speaks SQL (file records, clean rows and error logs on
  * SQLite, PostgreSQL or MySQL/MariaDB, chosen by `DATABASE_URL`), plus the file store for uploads
- * and exports.
+ * (local directory or S3-compatible object store, chosen by FILE_STORE_URL).
  *
  * Typical use:
  *
  *   const db = createDatabase(config.DATABASE_URL, { batchSize: config.BATCH_SIZE, logger });
  *   await db.migrate();                          // at start-up, safe in every process at once
- *   const store = new LocalFileStore(config.DATA_DIR);   // → DATA_DIR/uploads, DATA_DIR/exports
+ *   const store = await createFileStore(config);         // file:DATA_DIR (→ DATA_DIR/uploads) or s3://bucket/prefix
  *
  *   // upload (TaskProducer)
  *   const saved = await store.save(request.file, { maxBytes: config.MAX_FILE_SIZE });
@@ -33,7 +33,17 @@
 export { createDatabase, Database, type DatabaseOptions } from './database.js';
 export { dialectOfUrl, parseDatabaseUrl, SQLITE_BUSY_TIMEOUT_MS, type DatabaseTarget } from './connection.js';
 export { isStaleAttemptError, StaleAttemptError } from './errors.js';
-export { LocalFileStore, type ExportKind, type FileStore, type SavedFile } from './file-store.js';
+export {
+  createFileStore,
+  LocalFileStore,
+  parseFileStoreUrl,
+  type S3FileStore,
+  type FileStore,
+  type FileStoreTarget,
+  type LocalFile,
+  type SavedFile,
+  type S3StoreOptions,
+} from './file-store.js';
 export { RetentionJob, type RetentionJobOptions, type RetentionLogger, type RetentionReport } from './retention.js';
 export { assertTransition, canTransition } from './status.js';
 export { defaultReason, type WrittenCounts } from './row-encoding.js';

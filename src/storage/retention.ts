@@ -1,6 +1,5 @@
 import type { Database } from './database.js';
 import type { FileStore } from './file-store.js';
-import { LocalFileStore } from './file-store.js';
 
 /** The slice of a pino logger the retention job uses. */
 export interface RetentionLogger {
@@ -14,7 +13,7 @@ export interface RetentionReport {
   removedFiles: number;
   /** Files that could not be removed (logged; their records are already gone). */
   failedFiles: number;
-  /** Stale temporary upload files swept (LocalFileStore only). */
+  /** Stale temporary files swept (left by processes that died mid-upload or mid-download). */
   sweptTemporaryFiles: number;
 }
 
@@ -35,8 +34,8 @@ const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Removes finished jobs older than the retention age (SPEC R11 "Retention"): their rows and
- * records through {@link Database.deleteJobsOlderThan}, then the uploaded file and the cached
- * exports through the file store. Several instances may run at once (every step is idempotent).
+ * records through {@link Database.deleteJobsOlderThan}, then the uploaded file through the file
+ * store (a local file or an S3 object). Several instances may run at once (every step is idempotent).
  */
 export class RetentionJob {
   readonly #options: RetentionJobOptions;
@@ -83,26 +82,15 @@ export class RetentionJob {
     const removed = await database.deleteJobsOlderThan(cutoff);
     const report: RetentionReport = { deletedJobs: removed.length, removedFiles: 0, failedFiles: 0, sweptTemporaryFiles: 0 };
     for (const job of removed) {
-      const keys = [job.storageKey, job.cleanFilePath, job.exceptionFilePath].filter((k): k is string => k !== null);
-      for (const key of keys) {
-        try {
-          await fileStore.remove(key);
-          report.removedFiles++;
-        } catch (err) {
-          report.failedFiles++;
-          logger?.error({ jobId: job.jobId, key, err: err instanceof Error ? err.message : String(err) }, 'retention: could not remove file');
-        }
-      }
       try {
-        await fileStore.removeExports(job.jobId);
+        await fileStore.remove(job.storageKey);
+        report.removedFiles++;
       } catch (err) {
         report.failedFiles++;
-        logger?.error({ jobId: job.jobId, err: err instanceof Error ? err.message : String(err) }, 'retention: could not remove exports');
+        logger?.error({ jobId: job.jobId, key: job.storageKey, err: err instanceof Error ? err.message : String(err) }, 'retention: could not remove file');
       }
     }
-    if (fileStore instanceof LocalFileStore) {
-      report.sweptTemporaryFiles = await fileStore.sweepTemporaryFiles(this.#options.temporaryFileMaxAgeMs ?? ONE_DAY_MS, now);
-    }
+    report.sweptTemporaryFiles = await fileStore.sweepTemporaryFiles(this.#options.temporaryFileMaxAgeMs ?? ONE_DAY_MS, now);
     if (report.deletedJobs > 0 || report.sweptTemporaryFiles > 0) {
       logger?.info({ ...report, cutoff: cutoff.toISOString() }, 'retention: removed expired jobs');
     }

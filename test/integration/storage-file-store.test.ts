@@ -104,28 +104,18 @@ describe('LocalFileStore', () => {
     await expect(store.remove('../outside')).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
-  it('writes exports atomically under a deterministic key, cleaning up after a failed producer', async () => {
-    const key = store.exportKey('job-1', 'clean', 'xlsx');
-    expect(key).toBe('exports/job-1/clean.xlsx');
-    expect(store.exportKey('job-1', 'exceptions', 'csv')).toBe('exports/job-1/exceptions.csv');
-    expect(codeOf(() => store.exportKey('../job', 'clean', 'csv'))).toBe('INVALID_REQUEST');
-
-    const first = await store.writeExport('job-1', 'clean', 'xlsx', (path) => writeFile(path, 'v1'));
-    expect(first).toEqual({ key, size: 2, path: store.path(key) });
-    await expect(
-      store.writeExport('job-1', 'clean', 'xlsx', async (path) => {
-        await writeFile(path, 'half of v2');
-        throw new Error('export failed');
-      }),
-    ).rejects.toThrow('export failed');
-    // The earlier export is intact and no temporary file is left.
-    expect(await readFile(store.path(key), 'utf8')).toBe('v1');
-    expect(await readdir(join(root, 'exports', 'job-1'))).toEqual(['clean.xlsx']);
-
-    await store.writeExport('job-1', 'exceptions', 'csv', (path) => writeFile(path, 'e'));
-    await store.removeExports('job-1');
-    await store.removeExports('job-1');
-    expect(await store.exists(key)).toBe(false);
+  it('hands out the stored file itself as its local copy, and FILE_NOT_FOUND once it is gone', async () => {
+    const saved = await store.save(Readable.from(['a,b\n']), { maxBytes: 10 });
+    const local = await store.localFile(saved.key);
+    expect(local.path).toBe(store.path(saved.key));
+    await local.release();
+    await saved.release();
+    // Releasing a local store's copy never deletes the stored file.
+    expect(await readFile(store.path(saved.key), 'utf8')).toBe('a,b\n');
+    expect(store.describe(saved.key)).toBe(store.path(saved.key));
+    await store.remove(saved.key);
+    await expect(store.localFile(saved.key)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(store.localFile('../x')).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
   it('sweeps temporary files left by a crashed process, and only old ones', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -365,7 +365,7 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
       await rm(root, { recursive: true, force: true });
     });
 
-    /** A finished job with an upload, a cached export and one stored row, finished at `clock`. */
+    /** A finished job with an upload and one stored row, finished at `clock`. */
     async function finishedJob(status: 'completed' | 'failed'): Promise<FileRecord> {
       const saved = await store.save(Readable.from([Buffer.from('a,b\n1,2\n')]), { maxBytes: 1000 });
       const record = await db.createFileRecord(sampleFileRecord({ storageKey: saved.key }));
@@ -380,8 +380,6 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
           statistics: { totalRows: 1, cleanedRows: 1, exceptionRows: 0, errorsByType: {}, errorsByField: {}, processingTimeMs: 3, format: 'csv', sheets: [] },
           layout: [],
         });
-        const exported = await store.writeExport(record.jobId, 'clean', 'csv', (path) => writeFile(path, 'a,b\n1,2\n'));
-        await db.updateFileRecord(record.jobId, { cleanFilePath: exported.key });
       } else {
         await db.endAttempt(record.jobId, 't', 'failed', 'X', 'x');
       }
@@ -412,23 +410,20 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
       expect(await db.deleteJobsOlderThan(new Date('2024-01-10T00:00:00.000Z'))).toEqual([]);
     });
 
-    it('RetentionJob removes expired jobs with their upload and exports, and keeps the rest', async () => {
+    it('RetentionJob removes expired jobs with their upload, and keeps the rest', async () => {
       clock = new Date('2024-01-01T00:00:00.000Z');
       const expired = await finishedJob('completed');
       clock = new Date('2024-01-07T00:00:00.000Z');
       const kept = await finishedJob('completed');
       expect(await store.exists(expired.storageKey)).toBe(true);
-      expect(await store.exists(expired.cleanFilePath!)).toBe(true);
 
       const job = new RetentionJob({ database: db, fileStore: store, maxAgeMs: 7 * DAY, now: () => new Date('2024-01-09T00:00:00.000Z') });
       const report = await job.runOnce();
-      expect(report).toMatchObject({ deletedJobs: 1, removedFiles: 2, failedFiles: 0 });
+      expect(report).toMatchObject({ deletedJobs: 1, removedFiles: 1, failedFiles: 0 });
       expect(await db.getFileRecordByJobId(expired.jobId)).toBeUndefined();
       expect(await store.exists(expired.storageKey)).toBe(false);
-      expect(await store.exists(expired.cleanFilePath!)).toBe(false);
       expect(await db.getFileRecordByJobId(kept.jobId)).toBeDefined();
       expect(await store.exists(kept.storageKey)).toBe(true);
-      expect(await store.exists(kept.cleanFilePath!)).toBe(true);
     });
 
     it('RetentionJob.start runs passes on its timer until stopped', async () => {

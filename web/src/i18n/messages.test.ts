@@ -41,6 +41,7 @@ describe('dictionaries', () => {
       'INVALID_STATE',
       'QUEUE_UNAVAILABLE',
       'DATABASE_UNAVAILABLE',
+      'FILE_STORE_UNAVAILABLE',
       'UNAUTHORIZED',
       'PROCESSING_TIMEOUT',
       'CANCELLED',
