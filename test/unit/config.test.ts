@@ -95,8 +95,38 @@ describe('loadConfig', () => {
       'API_TOKEN',
       'LOG_LEVEL',
       'CONFIG_FILE',
+      'FILE_STORE_URL',
+      'S3_FORCE_PATH_STYLE',
+      'REDIS_USERNAME',
+      'REDIS_PASSWORD',
+      'REDIS_TLS',
+      'REDIS_TLS_CA_FILE',
+      'REDIS_SENTINEL_PASSWORD',
     ]);
     expect(new Set(Object.keys(configSchema.shape))).toEqual(tested);
+  });
+
+  it('reads the file store and Redis security settings: URLs validated, flags in words, passwords never echoed', () => {
+    const c = loadConfig({});
+    expect([c.FILE_STORE_URL, c.S3_FORCE_PATH_STYLE, c.REDIS_TLS, c.REDIS_PASSWORD]).toEqual([undefined, false, false, undefined]);
+    for (const url of ['file:/srv/dcs', 'file:///srv/dcs', 's3://dcs-uploads', 's3://dcs-uploads/prod/a'])
+      expect(loadConfig({ FILE_STORE_URL: url }).FILE_STORE_URL).toBe(url);
+    for (const url of ['/srv/dcs', 's3://', 's3://UPPER/x', 'https://bucket']) expect(problemsOf({ FILE_STORE_URL: url })).toContain('FILE_STORE_URL:');
+    for (const [raw, value] of [
+      ['true', true],
+      ['YES', true],
+      ['1', true],
+      ['on', true],
+      ['false', false],
+      ['0', false],
+      ['No', false],
+      ['off', false],
+    ] as const) {
+      expect(loadConfig({ S3_FORCE_PATH_STYLE: raw, REDIS_TLS: raw })).toMatchObject({ S3_FORCE_PATH_STYLE: value, REDIS_TLS: value });
+    }
+    expect(problemsOf({ REDIS_TLS: 'maybe' })).toContain('REDIS_TLS:');
+    const c2 = loadConfig({ REDIS_USERNAME: 'dcs', REDIS_PASSWORD: 's3cret', REDIS_SENTINEL_PASSWORD: 'other', REDIS_TLS_CA_FILE: '/etc/ca.pem' });
+    expect([c2.REDIS_USERNAME, c2.REDIS_PASSWORD, c2.REDIS_SENTINEL_PASSWORD, c2.REDIS_TLS_CA_FILE]).toEqual(['dcs', 's3cret', 'other', '/etc/ca.pem']);
   });
 
   it('treats an empty environment variable as unset', () => {
