@@ -58,3 +58,22 @@ export function trimEndIndex(s: string, start: number): number {
 export function quoteCharAt(s: string, i: number): string {
   return `「${String.fromCodePoint(s.codePointAt(i) ?? 0xfffd)}」`;
 }
+
+/** Dashes people put inside long codes: - ‐ ‑ ‒ – — ― − and their full-width form. */
+function isDashCode(code: number): boolean {
+  return code === 0x2d || (code >= 0x2010 && code <= 0x2015) || code === 0x2212;
+}
+
+/**
+ * An identifier as written (身份证号, 统一社会信用代码) reduced to its characters: full-width read
+ * as ASCII, blanks and dashes anywhere dropped, letters upper-cased.
+ */
+export function compactCode(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = toHalfWidthCode(text.charCodeAt(i));
+    if (isSpaceCode(code) || isDashCode(code)) continue;
+    out += String.fromCharCode(code >= 0x61 && code <= 0x7a ? code - 32 : code);
+  }
+  return out;
+}

@@ -9,7 +9,12 @@ export type FieldErrorType =
   | 'INCOMPLETE_ADDRESS'
   | 'AMBIGUOUS_ADDRESS'
   | 'INVALID_NUMBER'
-  | 'COLUMN_COUNT_MISMATCH';
+  | 'INVALID_ID_CARD'
+  | 'INVALID_CREDIT_CODE'
+  | 'INVALID_EMAIL'
+  | 'COLUMN_COUNT_MISMATCH'
+  /** The row held bytes that could not be decoded in the file's encoding (a row-level error, no field). */
+  | 'INVALID_ENCODING';
 
 /** One rejected field of an exception row. `value` is the original value as text. */
 export interface FieldError {
@@ -27,7 +32,10 @@ export interface SheetLayout {
   headers: string[];
   /** Type per original column (same order as headers). */
   types: ColumnType[];
-  /** Output columns of clean rows: headers with each address column X replaced by X_省 X_市 X_区 X_详细地址. */
+  /**
+   * Output columns of clean rows: headers with each address column X replaced by X_省 X_市 X_区
+   * X_详细地址, and each id_card column X followed by X_出生日期 X_性别.
+   */
   cleanColumns: string[];
 }
 

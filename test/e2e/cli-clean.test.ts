@@ -227,7 +227,7 @@ describe('dcs clean: bad usage exits with 2', () => {
   });
 
   it('invalid --column-types JSON or type, with a JSON error', async () => {
-    for (const value of ['{not json', '{"手机号":"email"}', '["phone"]']) {
+    for (const value of ['{not json', '{"手机号":"postcode"}', '["phone"]']) {
       const out = await emptyDir('usage');
       const run = await runCli(['clean', input, '--out', out, '--column-types', value]);
       expect(run.code, value).toBe(2);

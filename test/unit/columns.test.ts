@@ -75,22 +75,43 @@ describe('columnTypeFromHeader', () => {
     ['shippingAddress', 'address'],
     ['Address Line 1', 'address'],
     ['addr', 'address'],
+    ['身份证号', 'id_card'],
+    ['身份证号码', 'id_card'],
+    ['公民身份号码', 'id_card'],
+    ['法人身份证', 'id_card'],
+    ['id_card', 'id_card'],
+    ['idcard', 'id_card'],
+    ['ID_NO', 'id_card'],
+    ['统一社会信用代码', 'credit_code'],
+    ['信用代码', 'credit_code'],
+    ['uscc', 'credit_code'],
+    ['credit_code', 'credit_code'],
+    ['CreditCode', 'credit_code'],
+    ['邮箱', 'email'],
+    ['电子邮件', 'email'],
+    ['电子邮箱', 'email'],
+    ['邮箱地址', 'email'],
+    ['电子邮件地址', 'email'],
+    ['邮件地址', 'email'],
+    ['email', 'email'],
+    ['E-mail', 'email'],
+    ['mail', 'email'],
+    ['email address', 'email'],
+    ['Email_Address', 'email'],
+    ['emailaddress', 'email'],
+    ['contact_email', 'email'],
+    ['身份证号_出生日期', 'date'],
+    ['身份证地址', 'address'],
   ])('%s → %s', (header, type) => {
     expect(columnTypeFromHeader(header)).toBe(type);
   });
 
   // Headers that contain a keyword but are not of that type: detection falls back to the values.
   it.each([
-    '邮箱地址',
-    '电子邮件地址',
-    '邮件地址',
     'IP地址',
     'MAC地址',
     '网址',
     '网站地址',
-    'email address',
-    'Email_Address',
-    'emailaddress',
     'IP_Address',
     'IPAddress',
     'ip_addr',
@@ -130,6 +151,9 @@ describe('columnTypeFromHeader', () => {
     '备注',
     'name',
     '金额',
+    '身份证号_性别',
+    '证件号码',
+    '证件类型',
     '',
   ])('%s → no type from the header', (header) => {
     expect(columnTypeFromHeader(header)).toBeUndefined();
@@ -223,9 +247,11 @@ describe('detectColumnTypes from sampled values', () => {
 });
 
 describe('isColumnType', () => {
-  it('accepts the five types only', () => {
-    for (const t of ['phone', 'date', 'address', 'text', 'number']) expect(isColumnType(t)).toBe(true);
-    for (const t of ['Phone', 'email', '', null, 1, undefined]) expect(isColumnType(t)).toBe(false);
+  it('accepts the column types only', () => {
+    for (const t of ['phone', 'date', 'address', 'text', 'number', 'id_card', 'credit_code', 'email', 'province', 'city', 'district', 'address_detail']) {
+      expect(isColumnType(t)).toBe(true);
+    }
+    for (const t of ['Phone', 'mail', 'idcard', '', null, 1, undefined]) expect(isColumnType(t)).toBe(false);
   });
 });
 

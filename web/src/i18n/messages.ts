@@ -70,6 +70,13 @@ export const zh = {
   'type.address': '地址',
   'type.text': '文本',
   'type.number': '数字',
+  'type.id_card': '身份证号',
+  'type.credit_code': '统一社会信用代码',
+  'type.email': '邮箱',
+  'type.province': '省份（分列地址）',
+  'type.city': '城市（分列地址）',
+  'type.district': '区县（分列地址）',
+  'type.address_detail': '详细地址（分列地址）',
 
   'state.waiting': '等待上传',
   'state.uploading': '上传中',
@@ -230,7 +237,11 @@ export const zh = {
   'fieldError.INCOMPLETE_ADDRESS': '地址不完整',
   'fieldError.AMBIGUOUS_ADDRESS': '地址有歧义',
   'fieldError.INVALID_NUMBER': '数字无效',
+  'fieldError.INVALID_ID_CARD': '身份证号无效',
+  'fieldError.INVALID_CREDIT_CODE': '统一社会信用代码无效',
+  'fieldError.INVALID_EMAIL': '邮箱无效',
   'fieldError.COLUMN_COUNT_MISMATCH': '列数不一致',
+  'fieldError.INVALID_ENCODING': '文件编码错误',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -301,6 +312,13 @@ export const en: Messages = {
   'type.address': 'Address',
   'type.text': 'Text',
   'type.number': 'Number',
+  'type.id_card': 'ID card number',
+  'type.credit_code': 'Unified social credit code',
+  'type.email': 'E-mail',
+  'type.province': 'Province (split address)',
+  'type.city': 'City (split address)',
+  'type.district': 'District (split address)',
+  'type.address_detail': 'Address detail (split address)',
 
   'state.waiting': 'Waiting to upload',
   'state.uploading': 'Uploading',
@@ -461,7 +479,11 @@ export const en: Messages = {
   'fieldError.INCOMPLETE_ADDRESS': 'Incomplete address',
   'fieldError.AMBIGUOUS_ADDRESS': 'Ambiguous address',
   'fieldError.INVALID_NUMBER': 'Invalid number',
+  'fieldError.INVALID_ID_CARD': 'Invalid ID card number',
+  'fieldError.INVALID_CREDIT_CODE': 'Invalid unified social credit code',
+  'fieldError.INVALID_EMAIL': 'Invalid e-mail address',
   'fieldError.COLUMN_COUNT_MISMATCH': 'Wrong number of columns',
+  'fieldError.INVALID_ENCODING': 'Undecodable characters (file encoding)',
 };
 
 export const dictionaries: Record<Lang, Messages> = { zh, en };

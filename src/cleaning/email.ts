@@ -1,0 +1,52 @@
+/**
+ * E-mail addresses, checked pragmatically (not the whole of RFC 5322: no quoted local parts, no
+ * comments, no IP-literal domains — none of them belong in a contact list).
+ *
+ * Normalization: blanks around dropped (the ideographic space too), full-width read as ASCII
+ * (＠, ．, letters, digits), the domain lower-cased; the local part is kept as written (it may be
+ * case-sensitive). Valid: exactly one `@`; the local part a dot-atom of at most 64 characters; the
+ * domain at least two dot-separated labels of letters, digits and inner hyphens (1–63 each),
+ * ending in a label of letters only or an `xn--` label; at most 254 characters in all.
+ */
+import { cellText } from './cell-text.js';
+import { toHalfWidthCode, trimEndIndex, trimStartIndex } from './text.js';
+import type { CleanResult } from './types.js';
+import type { CellValue } from '../domain/index.js';
+
+const MAX_LENGTH = 254;
+const MAX_LOCAL_LENGTH = 64;
+const MAX_LABEL_LENGTH = 63;
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const TOP_LABEL = /^(?:[a-z]{2,}|xn--[a-z0-9-]*[a-z0-9])$/;
+
+function invalid(message: string): CleanResult<string> {
+  return { ok: false, errorType: 'INVALID_EMAIL', message };
+}
+
+function halfWidth(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) out += String.fromCharCode(toHalfWidthCode(text.charCodeAt(i)));
+  return out;
+}
+
+export function cleanEmail(value: CellValue): CleanResult<string> {
+  const raw = cellText(value);
+  const start = trimStartIndex(raw);
+  const text = halfWidth(raw.slice(start, trimEndIndex(raw, start)));
+  const at = text.indexOf('@');
+  if (at < 0) return invalid('邮箱缺少@');
+  if (text.indexOf('@', at + 1) >= 0) return invalid('邮箱含有多个@');
+  if (text.length > MAX_LENGTH) return invalid(`邮箱过长（${text.length}个字符，最多${MAX_LENGTH}个）`);
+  const local = text.slice(0, at);
+  const domain = text.slice(at + 1).toLowerCase();
+  if (local === '') return invalid('邮箱@前缺少用户名');
+  if (local.length > MAX_LOCAL_LENGTH || !DOT_ATOM.test(local)) return invalid('邮箱用户名格式错误');
+  if (domain === '') return invalid('邮箱@后缺少域名');
+  const labels = domain.split('.');
+  if (labels.length < 2 || labels.some((label) => label.length > MAX_LABEL_LENGTH || !LABEL.test(label))) {
+    return invalid('邮箱域名格式错误');
+  }
+  if (!TOP_LABEL.test(labels[labels.length - 1])) return invalid('邮箱顶级域名无效');
+  return { ok: true, value: `${local}@${domain}` };
+}
