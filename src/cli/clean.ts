@@ -4,7 +4,7 @@ import { FileSink } from '../pipeline/file-sink.js';
 import { processFile } from '../pipeline/process-file.js';
 import { parseColumnTypes } from '../queue/task-producer.js';
 import { loadConfig } from '../config/index.js';
-import { parseLimitsOf } from './common.js';
+import { pipelineOptionsOf } from '../pipeline/options.js';
 import type { ColumnType } from '../domain/index.js';
 
 export const EXIT_OK = 0;
@@ -44,8 +44,7 @@ export async function runClean(
       columnTypes,
       encoding: opts.encoding,
       delimiter: opts.delimiter,
-      batchSize: config.BATCH_SIZE,
-      limits: parseLimitsOf(config),
+      ...pipelineOptionsOf(config),
     });
     process.stdout.write(`${JSON.stringify({ ...stats, outputs: sink.outputs }, null, 2)}\n`);
     return EXIT_OK;

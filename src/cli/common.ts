@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/index.js';
-import type { ParseLimits } from '../parsing/types.js';
 
 /** The package version (package.json is 2–4 levels up: src/cli, dist/src/cli, .tmp/<build>/src/cli). */
 export function packageVersion(): string {
@@ -15,12 +13,5 @@ export function packageVersion(): string {
   return '0.0.0';
 }
 
-export function parseLimitsOf(config: Config): Partial<ParseLimits> {
-  return {
-    maxRows: config.MAX_ROWS,
-    maxColumns: config.MAX_COLUMNS,
-    maxLineLength: config.MAX_LINE_LENGTH,
-    maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES,
-    maxCompressionRatio: config.MAX_COMPRESSION_RATIO,
-  };
-}
+/** Its home is the pipeline's options (one place turns configuration into pipeline options). */
+export { parseLimitsOf } from '../pipeline/options.js';

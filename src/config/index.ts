@@ -118,6 +118,10 @@ export const configSchema = z.object({
   REDIS_TLS_CA_FILE: optionalString,
   /** Password of the Sentinels themselves (sentinel `requirepass`), when they have one. */
   REDIS_SENTINEL_PASSWORD: optionalString,
+  /** Worker threads that parse and clean one file while the calling thread writes (0: no thread). */
+  PIPELINE_THREADS: int(0, 1).default(1),
+  /** Heap limit (old generation, MB) of a cleaning thread; a file that needs more fails cleanly. */
+  PIPELINE_THREAD_MEMORY_MB: int(16, 65_536).default(1024),
 });
 
 export type Config = z.infer<typeof configSchema> & { DATABASE_URL: string };
@@ -141,6 +145,8 @@ export const HOT_RELOADABLE_KEYS = [
   'MAX_COMPRESSION_RATIO',
   'BATCH_SIZE',
   'LOG_LEVEL',
+  'PIPELINE_THREADS',
+  'PIPELINE_THREAD_MEMORY_MB',
 ] as const satisfies readonly (keyof Config)[];
 
 export class ConfigError extends Error {

@@ -1,13 +1,24 @@
+/**
+ * The one cleaning pipeline (sync upload, CLI and workers all call processFile):
+ * parse (streaming) → detect column types per sheet → clean row by row → hand batches to the sink
+ * → let the sink finish its outputs.
+ *
+ * Rules:
+ * - Two stages: parsing + cleaning (table-cleaner.ts) runs on a worker thread by default
+ *   (`threads`), writing (the sink) on the calling thread; between them at most a few batches are
+ *   in flight (backpressure), so memory stays flat and row order is file order.
+ * - Progress is reported after every batch and on each phase change.
+ * - When `signal` aborts, the work stops at once (the cleaning thread is terminated, whatever it
+ *   is doing) with a ProcessAbortedError carrying the signal's reason.
+ * - On any failure `sink.abort()` is called before the error is rethrown.
+ * - Always `totalRows = cleanedRows + exceptionRows`.
+ */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { buildSheetLayout, detectColumnTypes, DETECTION_SAMPLE_ROWS, uniqueHeaders } from '../cleaning/columns.js';
-import { isEmptyRow, RowCleaner } from '../cleaning/row.js';
-import { AppError } from '../errors.js';
-import { openTable } from '../parsing/index.js';
-import type { RawRow, SheetHeader, TableReader } from '../parsing/types.js';
-import type { ProcessOptions, RecordBatch, RecordSink } from './types.js';
-import type { Phase, ProcessStatistics, SheetLayout } from '../domain/index.js';
+import { openCleanSource, type CleanSource } from './clean-source.js';
+import type { ProcessOptions, RecordSink } from './types.js';
+import type { Phase, ProcessStatistics } from '../domain/index.js';
 
-export const DEFAULT_BATCH_SIZE = 1000;
+export { DEFAULT_BATCH_SIZE } from './table-cleaner.js';
 
 /** Thrown when the caller's AbortSignal fires; `reason` is the signal's reason. */
 export class ProcessAbortedError extends Error {
@@ -21,151 +32,112 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ProcessAbortedError(signal.reason);
 }
 
+/** Turns phase changes and row counts into Progress reports. */
+class ProgressReporter {
+  private phase: Phase = 'parsing';
+  private processedRows = 0;
+  private estimatedTotalRows: number | undefined;
+
+  constructor(private readonly onProgress: ProcessOptions['onProgress']) {}
+
+  rows(processedRows: number, estimatedTotalRows: number | undefined): void {
+    this.processedRows = processedRows;
+    this.estimatedTotalRows = estimatedTotalRows;
+  }
+
+  report(next: Phase = this.phase): void {
+    this.phase = next;
+    if (!this.onProgress) return;
+    const done = next === 'saving' || next === 'exporting' || next === 'done';
+    const totalRows = done ? this.processedRows : Math.max(this.estimatedTotalRows ?? 0, this.processedRows);
+    this.onProgress({ phase: next, processedRows: this.processedRows, totalRows, totalIsEstimate: !done });
+  }
+}
+
+/** One call of processFile: consumes the clean events into the sink, then completes the sink. */
+class FileRun {
+  private readonly started = performance.now();
+  private readonly progress: ProgressReporter;
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly sink: RecordSink,
+    private readonly options: ProcessOptions,
+  ) {
+    this.progress = new ProgressReporter(options.onProgress);
+    this.signal = options.signal;
+  }
+
+  async run(): Promise<ProcessStatistics> {
+    let source: CleanSource | undefined;
+    try {
+      throwIfAborted(this.signal);
+      this.progress.report('parsing');
+      throwIfAborted(this.signal);
+      source = openCleanSource(this.path, this.options);
+      const stats = await this.consume(source);
+      await source.close();
+      return await this.complete(stats);
+    } catch (caught) {
+      // Once the signal has fired, whatever stopped the work (the reader's own CANCELLED error, a
+      // stream torn down mid-read, a terminated thread) is the abort: callers tell a timeout or a
+      // shutdown from a failure by ProcessAbortedError and its reason.
+      const err = this.signal?.aborted && !(caught instanceof ProcessAbortedError) ? new ProcessAbortedError(this.signal.reason) : caught;
+      await source?.close().catch(() => undefined);
+      await Promise.resolve(this.sink.abort(err)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Hands every event to the sink in order; returns the statistics of the `end` event. */
+  private async consume(source: CleanSource): Promise<ProcessStatistics> {
+    const { sink } = this;
+    for (;;) {
+      const event = await source.next(this.signal);
+      switch (event.kind) {
+        case 'begin':
+          await sink.begin?.(event.details);
+          this.progress.report('cleaning');
+          break;
+        case 'sheet':
+          await sink.sheet(event.layout);
+          break;
+        case 'batch':
+          await sink.write(event.batch);
+          source.release();
+          // Keep the event loop responsive between batches even when the sink is synchronous
+          // (SQLite) and cleaning runs inline: BullMQ renews job locks from timers on this loop.
+          await yieldToEventLoop();
+          this.progress.rows(event.processedRows, event.estimatedTotalRows);
+          throwIfAborted(this.signal);
+          this.progress.report();
+          break;
+        case 'end':
+          return event.stats;
+      }
+      throwIfAborted(this.signal);
+    }
+  }
+
+  /** Every row is in the sink: make it durable, then let it produce its outputs. */
+  private async complete(stats: ProcessStatistics): Promise<ProcessStatistics> {
+    this.progress.rows(stats.totalRows, stats.totalRows);
+    this.progress.report('saving');
+    await this.sink.flush?.();
+    throwIfAborted(this.signal);
+    stats.processingTimeMs = Math.round(performance.now() - this.started);
+    this.progress.report('exporting');
+    await this.sink.finish(stats);
+    this.progress.report('done');
+    return stats;
+  }
+}
+
 /**
- * The one cleaning pipeline (sync upload, CLI and workers all call it):
- * parse (streaming) → detect column types per sheet → clean row by row → hand batches to the sink
- * → let the sink finish its outputs. Reports progress after every batch and on each phase change,
- * stops at the next batch boundary when `signal` aborts, and on any failure calls `sink.abort()`.
- *
- * Returns the statistics; always `totalRows = cleanedRows + exceptionRows`.
+ * Cleans the file at `path` into `sink` (see the rules at the top of this file) and returns the
+ * statistics.
  */
 export async function processFile(path: string, sink: RecordSink, options: ProcessOptions = {}): Promise<ProcessStatistics> {
-  const started = performance.now();
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const { signal, onProgress } = options;
-  let phase: Phase = 'parsing';
-  let reader: TableReader | undefined;
-
-  const stats: ProcessStatistics = {
-    totalRows: 0,
-    cleanedRows: 0,
-    exceptionRows: 0,
-    errorsByType: {},
-    errorsByField: {},
-    processingTimeMs: 0,
-    format: 'csv',
-    sheets: [],
-  };
-  const report = (next: Phase = phase) => {
-    phase = next;
-    if (!onProgress) return;
-    const estimate = reader?.estimatedTotalRows();
-    const done = phase === 'saving' || phase === 'exporting' || phase === 'done';
-    const totalRows = done ? stats.totalRows : Math.max(estimate ?? 0, stats.totalRows);
-    onProgress({ phase, processedRows: stats.totalRows, totalRows, totalIsEstimate: !done });
-  };
-
-  try {
-    throwIfAborted(signal);
-    report('parsing');
-    reader = await openTable(path, {
-      originalName: options.originalName,
-      encoding: options.encoding,
-      delimiter: options.delimiter,
-      limits: options.limits,
-      batchSize,
-      signal,
-    });
-    Object.assign(stats, {
-      format: reader.details.format,
-      ...(reader.details.encoding ? { encoding: reader.details.encoding } : {}),
-      ...(reader.details.delimiter ? { delimiter: reader.details.delimiter } : {}),
-    });
-    await sink.begin?.(reader.details);
-
-    let sheet: { header: SheetHeader; cleaner?: RowCleaner; layout?: SheetLayout; pending: RawRow[] } | undefined;
-    let batch: RecordBatch = { clean: [], exceptions: [] };
-    let batchRows = 0;
-
-    const flush = async () => {
-      if (batchRows === 0) return;
-      const out = batch;
-      batch = { clean: [], exceptions: [] };
-      batchRows = 0;
-      await sink.write(out);
-      // Keep the event loop responsive between batches even when the sink is synchronous
-      // (SQLite): BullMQ renews job locks from timers on this loop.
-      await yieldToEventLoop();
-      throwIfAborted(signal);
-      report();
-    };
-
-    const cleanRows = async (rows: readonly RawRow[]) => {
-      const cleaner = sheet!.cleaner!;
-      const sheetStats = stats.sheets[sheet!.layout!.index];
-      for (const row of rows) {
-        if (isEmptyRow(row.cells)) continue;
-        const result = cleaner.clean(row.rowNumber, row.cells);
-        stats.totalRows++;
-        sheetStats.rows++;
-        if ('clean' in result) {
-          batch.clean.push(result.clean);
-          stats.cleanedRows++;
-        } else {
-          batch.exceptions.push(result.exception);
-          stats.exceptionRows++;
-          for (const e of result.exception.errors) {
-            stats.errorsByType[e.errorType] = (stats.errorsByType[e.errorType] ?? 0) + 1;
-            if (e.field) stats.errorsByField[e.field] = (stats.errorsByField[e.field] ?? 0) + 1;
-          }
-        }
-        if (++batchRows >= batchSize) await flush();
-      }
-    };
-
-    /** Column types need a sample of the sheet's rows: rows are held until the sample is full. */
-    const startSheet = async () => {
-      if (!sheet || sheet.layout) return;
-      const headers = uniqueHeaders(sheet.header.headers);
-      const sample = sheet.pending.filter((r) => !isEmptyRow(r.cells)).map((r) => r.cells);
-      const types = detectColumnTypes(headers, sample, options.columnTypes);
-      const layout = buildSheetLayout(sheet.header.name, stats.sheets.length, headers, types);
-      sheet.layout = layout;
-      sheet.cleaner = new RowCleaner(layout, { date1904: reader?.details.date1904 });
-      stats.sheets.push({ name: layout.name, rows: 0, columns: layout.headers, types: layout.types });
-      await flush(); // a batch never mixes sheets: sinks see sheet() before that sheet's rows
-      await sink.sheet(layout);
-      const pending = sheet.pending;
-      sheet.pending = [];
-      await cleanRows(pending);
-    };
-
-    report('cleaning');
-    for await (const event of reader) {
-      throwIfAborted(signal);
-      if (event.kind === 'sheet') {
-        await startSheet();
-        sheet = { header: event.sheet, pending: [] };
-      } else if (sheet && !sheet.layout) {
-        for (const row of event.rows) sheet.pending.push(row);
-        if (sheet.pending.length >= DETECTION_SAMPLE_ROWS) await startSheet();
-      } else if (sheet) {
-        await cleanRows(event.rows);
-      }
-    }
-    await startSheet();
-    await flush();
-
-    if (stats.totalRows === 0) {
-      throw new AppError('EMPTY_FILE', stats.sheets.length > 0 ? '文件只有表头，没有数据行' : '文件中没有数据', { reason: 'NO_DATA_ROWS' });
-    }
-
-    report('saving');
-    await sink.flush?.();
-    throwIfAborted(signal);
-    stats.processingTimeMs = Math.round(performance.now() - started);
-    report('exporting');
-    await sink.finish(stats);
-    report('done');
-    return stats;
-  } catch (caught) {
-    // Once the signal has fired, whatever stopped the work (the reader's own CANCELLED error, a
-    // stream torn down mid-read) is the abort: callers tell a timeout or a shutdown from a failure
-    // by ProcessAbortedError and its reason.
-    const err = signal?.aborted && !(caught instanceof ProcessAbortedError) ? new ProcessAbortedError(signal.reason) : caught;
-    await Promise.resolve(sink.abort(err)).catch(() => undefined);
-    throw err;
-  } finally {
-    await reader?.close().catch(() => undefined);
-  }
+  return new FileRun(path, sink, options).run();
 }

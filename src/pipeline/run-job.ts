@@ -14,6 +14,9 @@ export interface RunJobOptions {
   token: string;
   batchSize?: number;
   limits?: Partial<ParseLimits>;
+  /** See ProcessOptions (PIPELINE_THREADS, PIPELINE_THREAD_MEMORY_MB). */
+  threads?: number;
+  threadMemoryMb?: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
   isTransient?: (err: unknown) => boolean;
@@ -41,6 +44,8 @@ export async function runJob(options: RunJobOptions): Promise<ProcessStatistics>
       columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,
       batchSize: options.batchSize,
       limits: options.limits,
+      threads: options.threads,
+      threadMemoryMb: options.threadMemoryMb,
       signal: options.signal,
       onProgress: options.onProgress,
     });

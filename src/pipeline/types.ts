@@ -23,6 +23,16 @@ export interface RecordSink {
   abort(reason: unknown): Promise<void> | void;
 }
 
+/**
+ * What the parse-and-clean stage hands to the writing stage (see table-cleaner.ts). Plain data
+ * only: the events cross a thread boundary when cleaning runs on a worker thread.
+ */
+export type CleanEvent =
+  | { kind: 'begin'; details: TableDetails }
+  | { kind: 'sheet'; layout: SheetLayout }
+  | { kind: 'batch'; batch: RecordBatch; processedRows: number; estimatedTotalRows: number | undefined }
+  | { kind: 'end'; stats: ProcessStatistics };
+
 export interface Progress {
   phase: Phase;
   processedRows: number;
@@ -41,6 +51,13 @@ export interface ProcessOptions {
   /** Rows per batch handed to the sink (default 1000). */
   batchSize?: number;
   signal?: AbortSignal;
+  /**
+   * Worker threads for parsing + cleaning (PIPELINE_THREADS): 0 runs them on the calling thread,
+   * 1 (the default) on one thread that overlaps the writing done on the calling thread.
+   */
+  threads?: number;
+  /** Old-generation heap limit of a cleaning thread in MB (PIPELINE_THREAD_MEMORY_MB); unset: V8's default. */
+  threadMemoryMb?: number;
   /** Called after every batch and on each phase change; callers throttle expensive reporting. */
   onProgress?: (progress: Progress) => void;
 }

@@ -2,6 +2,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { ConfigStore } from '../config/index.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { pipelineOptionsOf } from '../pipeline/options.js';
 import { ProcessAbortedError } from '../pipeline/process-file.js';
 import { runJob } from '../pipeline/run-job.js';
 import { StaleAttemptError, type Database, type FileStore } from '../storage/index.js';
@@ -10,6 +11,7 @@ import { classifyError, retryDelay, shouldRetry } from './error-handler.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { TaskTimeoutError, TimeoutManager } from './timeout-manager.js';
 import type { TaskData, TaskResult } from './types.js';
+import { FINAL_STATUSES } from '../domain/index.js';
 
 /** Abort reason when the worker is shutting down and the grace period is over. */
 export class ShutdownError extends Error {
@@ -41,10 +43,12 @@ export class TaskConsumer {
    * WORKER_CONCURRENCY is hot-reloaded by adding or gracefully closing whole workers instead.
    */
   private readonly workers: Worker<TaskData, TaskResult>[] = [];
+  /** The abort controller of each task this process is running, by job id. */
   private readonly running = new Map<string, AbortController>();
-  /** Workers with a task in hand, and how many tasks this process holds (retiring workers included). */
-  private readonly busy = new Set<Worker<TaskData, TaskResult>>();
-  private held = 0;
+  /** The workers that have a task in hand right now. */
+  private readonly workersWithTask = new Set<Worker<TaskData, TaskResult>>();
+  /** Tasks this process has in hand, retiring workers' included (may exceed the slots after a resize). */
+  private tasksInHand = 0;
   private readonly timeouts: TimeoutManager;
   private closing?: Promise<void>;
   private readonly retiring = new Set<Promise<void>>();
@@ -75,7 +79,7 @@ export class TaskConsumer {
     const { logger } = this.deps;
     const worker: Worker<TaskData, TaskResult> = new Worker<TaskData, TaskResult>(
       config.QUEUE_NAME,
-      (job, token, signal) => this.hold(worker, job, token, signal),
+      (job, token, signal) => this.takeTask(worker, job, token, signal),
       {
         connection: createRedisConnection(config, 'blocking', logger),
         prefix: queuePrefix(config),
@@ -101,7 +105,7 @@ export class TaskConsumer {
   private resize(target: number): void {
     while (this.workers.length < target) this.workers.push(this.createWorker());
     while (this.workers.length > target) {
-      const idle = this.workers.findLastIndex((w) => !this.busy.has(w));
+      const idle = this.workers.findLastIndex((w) => !this.workersWithTask.has(w));
       const [surplus] = this.workers.splice(idle >= 0 ? idle : this.workers.length - 1, 1);
       const closing = surplus.close().catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'closing a surplus worker failed'));
       this.retiring.add(closing);
@@ -134,30 +138,31 @@ export class TaskConsumer {
   }
 
   /**
-   * Runs one task on behalf of `worker`. While a lowered concurrency still has more tasks in hand
-   * than slots (a retiring worker finishing its task), a newly fetched task goes back to the queue.
+   * Takes a task fetched by `worker` and runs it. While a lowered concurrency still has more tasks
+   * in hand than slots (a retiring worker finishing its task), the task goes back to the queue.
    */
-  private async hold(
+  private async takeTask(
     worker: Worker<TaskData, TaskResult>,
     job: Job<TaskData, TaskResult>,
     token: string | undefined,
     signal?: AbortSignal,
   ): Promise<TaskResult> {
-    if (this.held >= this.workers.length || this.closing) {
+    if (this.tasksInHand >= this.workers.length || this.closing) {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    this.held++;
-    this.busy.add(worker);
+    this.tasksInHand++;
+    this.workersWithTask.add(worker);
     try {
-      return await this.process(job, token, signal);
+      return await this.runTask(job, token, signal);
     } finally {
-      this.held--;
-      this.busy.delete(worker);
+      this.tasksInHand--;
+      this.workersWithTask.delete(worker);
     }
   }
 
-  private async process(job: Job<TaskData, TaskResult>, token: string | undefined, bullSignal?: AbortSignal): Promise<TaskResult> {
+  /** Runs one task: the job runner with progress, timeout and cancellation, then its outcome recorded. */
+  private async runTask(job: Job<TaskData, TaskResult>, token: string | undefined, bullSignal?: AbortSignal): Promise<TaskResult> {
     const { db, fileStore, logger } = this.deps;
     const config = this.deps.config.current;
     const { jobId } = job.data;
@@ -177,18 +182,13 @@ export class TaskConsumer {
       throw err;
     }
     if (!record) throw new UnrecoverableError(`JOB_NOT_FOUND: no file record for task ${jobId}`);
-    if (record.status === 'completed' || record.status === 'cancelled' || record.status === 'failed' || record.status === 'timeout') {
+    if (FINAL_STATUSES.includes(record.status)) {
       // A duplicate delivery (e.g. a stalled job whose first run had in fact finished): nothing to do.
       log.info({ status: record.status }, 'task already in a final state, skipping');
       const outcome = record.status === 'completed' ? 'already-done' : 'cancelled';
       finished(outcome);
-      return {
-        outcome,
-        totalRows: record.totalRows,
-        cleanedRows: record.cleanedRows,
-        exceptionRows: record.exceptionRows,
-        processingTimeMs: record.processingTimeMs ?? 0,
-      };
+      const { totalRows, cleanedRows, exceptionRows } = record;
+      return { outcome, totalRows, cleanedRows, exceptionRows, processingTimeMs: record.processingTimeMs ?? 0 };
     }
 
     const attemptToken = token ?? `${job.id}:${job.attemptsMade}:${started}`;
@@ -209,14 +209,7 @@ export class TaskConsumer {
         fileStore,
         jobId,
         token: attemptToken,
-        batchSize: config.BATCH_SIZE,
-        limits: {
-          maxRows: config.MAX_ROWS,
-          maxColumns: config.MAX_COLUMNS,
-          maxLineLength: config.MAX_LINE_LENGTH,
-          maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES,
-          maxCompressionRatio: config.MAX_COMPRESSION_RATIO,
-        },
+        ...pipelineOptionsOf(config),
         signal: controller.signal,
         onProgress: (p) => tracker.update(p),
         isTransient: (err) => classifyError(err).kind === 'retryable',

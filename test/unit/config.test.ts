@@ -54,6 +54,8 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   MAX_COMPRESSION_RATIO: { min: 1 },
   BATCH_SIZE: { min: 1, max: 100_000 },
   RETENTION_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
+  PIPELINE_THREADS: { min: 0, max: 1 },
+  PIPELINE_THREAD_MEMORY_MB: { min: 16, max: 65_536 },
 };
 
 describe('loadConfig', () => {

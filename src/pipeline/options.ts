@@ -1,0 +1,27 @@
+/**
+ * The one place where configuration becomes pipeline options: the parse limits and the thread
+ * settings every caller of processFile (worker, sync upload, `dcs clean`) applies.
+ */
+import type { Config } from '../config/index.js';
+import type { ParseLimits } from '../parsing/types.js';
+import type { ProcessOptions } from './types.js';
+
+export function parseLimitsOf(config: Config): Partial<ParseLimits> {
+  return {
+    maxRows: config.MAX_ROWS,
+    maxColumns: config.MAX_COLUMNS,
+    maxLineLength: config.MAX_LINE_LENGTH,
+    maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES,
+    maxCompressionRatio: config.MAX_COMPRESSION_RATIO,
+  };
+}
+
+/** Batch size, parse limits and thread settings from the configuration. */
+export function pipelineOptionsOf(config: Config): Pick<ProcessOptions, 'batchSize' | 'limits' | 'threads' | 'threadMemoryMb'> {
+  return {
+    batchSize: config.BATCH_SIZE,
+    limits: parseLimitsOf(config),
+    threads: config.PIPELINE_THREADS,
+    threadMemoryMb: config.PIPELINE_THREAD_MEMORY_MB,
+  };
+}
