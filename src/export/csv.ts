@@ -66,7 +66,7 @@ export function csvCell(value: string): string {
  * One CSV record including its CRLF terminator. A record of one empty cell is written as `""`:
  * a bare empty line is skipped as blank by many readers.
  */
-export function csvLine(cells: readonly string[]): string {
+function csvLine(cells: readonly string[]): string {
   if (cells.length === 1 && cells[0] === '') return '""' + LINE_END;
   let line = cells.length > 0 ? csvCell(cells[0]) : '';
   for (let i = 1; i < cells.length; i++) line += ',' + csvCell(cells[i]);

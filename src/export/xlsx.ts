@@ -4,7 +4,7 @@ import type { ExportSheet, TableWriter } from './types.js';
 import { OutputGuard, type OutputStream } from './stream-util.js';
 
 /** Excel's hard limits: rows per worksheet (header included), characters per cell, sheet-name length. */
-export const EXCEL_MAX_ROWS = 1_048_576;
+const EXCEL_MAX_ROWS = 1_048_576;
 export const EXCEL_MAX_CELL_CHARS = 32_767;
 const SHEET_NAME_MAX = 31;
 

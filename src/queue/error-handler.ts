@@ -1,6 +1,6 @@
 import { isAppError, type ErrorCode } from '../errors.js';
 
-export type ErrorKind = 'retryable' | 'permanent';
+type ErrorKind = 'retryable' | 'permanent';
 
 export interface ClassifiedError {
   kind: ErrorKind;

@@ -21,8 +21,8 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { transformWithEsbuild } from 'vite';
 import { ROOT } from './stack.js';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({

@@ -83,7 +83,7 @@ export function uploadContent<T = Record<string, unknown>>(
   return postForm<T>(baseUrl, `/api/data-cleaning/upload${o.mode ? `?mode=${o.mode}` : ''}`, parts, o.token ? { authorization: `Bearer ${o.token}` } : {});
 }
 
-export const ERROR_BODY_KEYS = ['statusCode', 'errorCode', 'message', 'timestamp'];
+const ERROR_BODY_KEYS = ['statusCode', 'errorCode', 'message', 'timestamp'];
 
 /** The common error body of SPEC §4 with this status and code (and nothing else). */
 export function expectError(res: ApiResponse<unknown>, status: number, errorCode: string): void {
@@ -260,7 +260,7 @@ export function brokenSheetXlsxBytes(): Promise<Buffer> {
 // ------------------------------------------------------------------ a worker that can be held
 
 /** A promise that stays pending until `open()` is called. */
-export class Gate {
+class Gate {
   private release!: () => void;
   readonly opened = new Promise<void>((resolve) => (this.release = resolve));
   private waiters = 0;
@@ -287,7 +287,7 @@ export class Gate {
  * The database seen through a gate: `insertBatch` (the first write of result rows) waits until the
  * gate opens, so a worker holding a task stays in `processing` as long as the test wants.
  */
-export function gatedDatabase(db: Database, gate: Gate): Database {
+function gatedDatabase(db: Database, gate: Gate): Database {
   return new Proxy(db, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -503,7 +503,7 @@ export function fileListPath(query: FileListQuery): string {
 }
 
 /** Code-point order (what the database promises), not JavaScript's UTF-16 code-unit order. */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   const x = [...a];
   const y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {

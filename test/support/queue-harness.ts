@@ -39,7 +39,7 @@ export { waitFor } from './wait.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export interface StatusChange {
+interface StatusChange {
   seq: number;
   jobId: string;
   /** null for the insert of the record. */

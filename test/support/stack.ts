@@ -19,7 +19,7 @@ import { freePort } from './redis-server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI; DCS_CLI points elsewhere (e.g. a private build in .tmp/<name>-dist/src/cli/main.js). */
-export const CLI = process.env.DCS_CLI ? resolve(ROOT, process.env.DCS_CLI) : resolve(ROOT, 'dist/src/cli/main.js');
+const CLI = process.env.DCS_CLI ? resolve(ROOT, process.env.DCS_CLI) : resolve(ROOT, 'dist/src/cli/main.js');
 
 export interface StackEnvOptions {
   databaseUrl: string;

@@ -24,7 +24,7 @@ import type {
 /** Error codes the client invents for failures that never reached the server's error format. */
 export const NETWORK_ERROR = 'NETWORK_ERROR';
 export const ABORTED = 'ABORTED';
-export const BAD_RESPONSE = 'BAD_RESPONSE';
+const BAD_RESPONSE = 'BAD_RESPONSE';
 
 export class ApiError extends Error {
   constructor(
@@ -41,10 +41,6 @@ export class ApiError extends Error {
   get serverMessage(): string | null {
     return this.status > 0 && this.message ? this.message : null;
   }
-}
-
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
 }
 
 /** Turns anything thrown into an ApiError, so views deal with one shape. */
