@@ -313,3 +313,38 @@ describe('cleanColumnsFor and buildSheetLayout', () => {
     });
   });
 });
+
+describe('detectColumnTypes: identifiers and the length cap', () => {
+  it('detects ID card numbers, credit codes and e-mails from their values', () => {
+    expect(typeOfValues(['11010519491231002X', '110105491231002', '11010519491231002x', ''])).toBe('id_card');
+    expect(typeOfValues(['91350100M000100Y43', '91350100m000100y43'])).toBe('credit_code');
+    expect(typeOfValues(['a@example.com', 'B@Example.cn', 'c@d.org'])).toBe('email');
+    // 15-digit first-generation numbers are identifiers, not quantities.
+    expect(typeOfValues(['110105491231002', '110105491231002'])).toBe('id_card');
+  });
+
+  it('证件号码 is an ID card column only when the values are ID card numbers', () => {
+    expect(detectColumnTypes(['证件号码'], [['11010519491231002X'], ['110105491231002']])).toEqual(['id_card']);
+    expect(detectColumnTypes(['证件号码'], [['E12345678'], ['G87654321']])).toEqual(['text']);
+  });
+
+  it('cells longer than the cap are evidence of nothing', () => {
+    const long = `江苏省南京市玄武区${'中山路'.repeat(100)}`;
+    expect(typeOfValues([long, long, long])).toBe('text');
+    expect(detectColumnTypes(['列'], [[long]], {}, { maxValueChars: 1000 })).toEqual(['address']);
+    expect(typeOfValues(['x'.repeat(999_000)])).toBe('text');
+  });
+});
+
+describe('cleanColumnsFor: id_card', () => {
+  it('adds X_出生日期 and X_性别 after an id_card column, numbering names that are taken', () => {
+    expect(cleanColumnsFor(['姓名', '身份证号', '备注'], ['text', 'id_card', 'text'])).toEqual([
+      '姓名',
+      '身份证号',
+      '身份证号_出生日期',
+      '身份证号_性别',
+      '备注',
+    ]);
+    expect(cleanColumnsFor(['身份证号', '身份证号_性别'], ['id_card', 'text'])).toEqual(['身份证号', '身份证号_出生日期', '身份证号_性别_2', '身份证号_性别']);
+  });
+});

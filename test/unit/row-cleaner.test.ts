@@ -193,3 +193,67 @@ describe('isEmptyRow', () => {
     }
   });
 });
+
+describe('RowCleaner: identifier columns', () => {
+  const headers = ['身份证号', '信用代码', '邮箱'];
+  const types: ColumnType[] = ['id_card', 'credit_code', 'email'];
+  const idLayout = buildSheetLayout('S', 0, headers, types);
+
+  it('an id_card column is followed by its birth date and gender', () => {
+    expect(idLayout.cleanColumns).toEqual(['身份证号', '身份证号_出生日期', '身份证号_性别', '信用代码', '邮箱']);
+    expect(new RowCleaner(idLayout).clean(2, ['110105491231002', '91350100m000100y43', 'A@B.COM'])).toEqual({
+      clean: { sheetIndex: 0, rowNumber: 2, values: ['11010519491231002X', '1949-12-31', '女', '91350100M000100Y43', 'A@b.com'] },
+    });
+    expect(new RowCleaner(idLayout).clean(3, [null, null, null])).toMatchObject({ clean: { values: ['', '', '', '', ''] } });
+  });
+
+  it('invalid identifiers are exceptions with their reasons', () => {
+    const result = new RowCleaner(idLayout).clean(2, ['11010519491231002Y', '91350100M000100Y44', 'zhang']);
+    expect(result).toMatchObject({
+      exception: {
+        errors: [
+          { field: '身份证号', errorType: 'INVALID_ID_CARD' },
+          { field: '信用代码', errorType: 'INVALID_CREDIT_CODE', message: '统一社会信用代码校验位错误' },
+          { field: '邮箱', errorType: 'INVALID_EMAIL', message: '邮箱缺少@' },
+        ],
+      },
+    });
+  });
+
+  it('derived columns already in the sheet (a clean output cleaned again) are not added twice', () => {
+    const again = buildSheetLayout('S', 0, ['身份证号', '身份证号_出生日期', '身份证号_性别'], ['id_card', 'date', 'text']);
+    expect(again.cleanColumns).toEqual(['身份证号', '身份证号_出生日期', '身份证号_性别']);
+    expect(new RowCleaner(again).clean(2, ['11010519491231002X', '1949-12-31', '女'])).toMatchObject({
+      clean: { values: ['11010519491231002X', '1949-12-31', '女'] },
+    });
+  });
+});
+
+describe('RowCleaner: rows the parser could not decode', () => {
+  it('invalidEncoding makes the row an exception with INVALID_ENCODING, whatever its cells', () => {
+    const result = new RowCleaner(layout).clean(4, ['张\ufffd三', '13812345678', null, null, null], { invalidEncoding: true });
+    expect(result).toEqual({
+      exception: {
+        sheetIndex: 3,
+        rowNumber: 4,
+        values: ['张\ufffd三', '13812345678', '', '', ''],
+        errors: [{ field: '', value: '', errorType: 'INVALID_ENCODING', message: '文件编码错误：该行含有无法解码的字符' }],
+      },
+    });
+    expect(new RowCleaner(layout).clean(4, ['张三', '123', null, null, null], { invalidEncoding: true })).toMatchObject({
+      exception: { errors: [{ errorType: 'INVALID_ENCODING' }, { field: '手机', errorType: 'INVALID_PHONE' }] },
+    });
+  });
+});
+
+describe('RowCleaner: memoized results', () => {
+  it('gives the same records with and without the memo, also past its capacity', () => {
+    const rows: CellValue[][] = [];
+    const addresses = ['江苏省南京市玄武区中山路1号', '北京', '朝阳区建国路1号', '上海市浦东新区世纪大道100号', '火星'];
+    const dates = ['2024/1/5', 45306, '2023-02-29', '20240115'];
+    for (let i = 0; i < 60; i++) rows.push([`n${i}`, null, dates[i % dates.length], addresses[(i * 7) % addresses.length], null]);
+    const memoized = new RowCleaner(layout, { memoEntriesPerColumn: 3 });
+    const plain = new RowCleaner(layout, { memoEntriesPerColumn: 0 });
+    rows.forEach((row, i) => expect(memoized.clean(i, row)).toEqual(plain.clean(i, row)));
+  });
+});
