@@ -89,8 +89,8 @@ export const configSchema = z.object({
   MAX_ROWS: int(1).default(10_000_000),
   MAX_COLUMNS: int(1).default(1000),
   MAX_LINE_LENGTH: int(1).default(1_000_000),
-  MAX_UNCOMPRESSED_BYTES: int(1).default(4 * 1024 ** 3),
-  MAX_COMPRESSION_RATIO: int(1).default(200),
+  MAX_UNCOMPRESSED_BYTES: int(1).default(2 * 1024 ** 3),
+  MAX_COMPRESSION_RATIO: int(1).default(100),
   BATCH_SIZE: int(1, 100_000).default(1000),
   RESULT_TTL_DAYS: z.preprocess(numeric, z.number().min(0)).default(7),
   /** How often the retention job runs. */
@@ -122,6 +122,11 @@ export const configSchema = z.object({
   PIPELINE_THREADS: int(0, 1).default(1),
   /** Heap limit (old generation, MB) of a cleaning thread; a file that needs more fails cleanly. */
   PIPELINE_THREAD_MEMORY_MB: int(16, 65_536).default(1024),
+  /** Parse limits of issue 10 (docs/CONFIGURATION.md): text per batch of rows, xlsx shared strings and sheets. */
+  MAX_BATCH_BYTES: int(1).default(64 * 1024 ** 2),
+  MAX_SHARED_STRINGS: int(1).default(16_000_000),
+  MAX_SHARED_STRING_CHARS: int(1).default(128_000_000),
+  MAX_SHEETS: int(1).default(256),
 });
 
 export type Config = z.infer<typeof configSchema> & { DATABASE_URL: string };
@@ -147,6 +152,10 @@ export const HOT_RELOADABLE_KEYS = [
   'LOG_LEVEL',
   'PIPELINE_THREADS',
   'PIPELINE_THREAD_MEMORY_MB',
+  'MAX_BATCH_BYTES',
+  'MAX_SHARED_STRINGS',
+  'MAX_SHARED_STRING_CHARS',
+  'MAX_SHEETS',
 ] as const satisfies readonly (keyof Config)[];
 
 export class ConfigError extends Error {

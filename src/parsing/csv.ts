@@ -167,7 +167,7 @@ export class CsvTableReader implements TableReader {
     const sampleText = source.encoding.text;
     this.newline = guessNewline(sampleText);
     this.delimiter = options.delimiter ?? guessDelimiter(sampleText, this.newline);
-    this.details = { format: 'csv', encoding: source.encoding.encoding, delimiter: this.delimiter, sheetCount: 1 };
+    this.details = { format: 'csv', encoding: source.encoding.encoding, delimiter: this.delimiter, sheetCount: 1, removedNulBytes: 0 };
     this.sampleEstimate = estimateFromSample(sampleText, source.sampleBytes, this.delimiter, this.newline, source.size);
   }
 

@@ -32,6 +32,33 @@ export function lineTooLong(maxLineLength: number, rowNumber?: number): AppError
   return new AppError('LINE_TOO_LONG', `${where}单行（或单元格）长度超过上限 ${maxLineLength} 个字符，文件可能不是正常的表格`, { maxLineLength, rowNumber });
 }
 
+/**
+ * The shared-string table is over its count or size limit: a small file that would expand to a
+ * huge amount of text (ZIP_BOMB_DETECTED, like the other expansion limits).
+ */
+export function sharedStringsTooLarge(what: 'count' | 'chars', limit: number): AppError {
+  const reason = what === 'count' ? `共享字符串超过 ${limit} 个` : `共享字符串总长度超过 ${limit} 个字符`;
+  return new AppError('ZIP_BOMB_DETECTED', `工作簿的共享字符串表过大（${reason}），文件可能是恶意构造的`, {
+    [what === 'count' ? 'maxSharedStrings' : 'maxSharedStringChars']: limit,
+  });
+}
+
+/** More distinct worksheets than allowed (repeated references to one sheet count once). */
+export function sheetLimitExceeded(maxSheets: number, sheets: number): AppError {
+  return new AppError('ZIP_BOMB_DETECTED', `工作簿包含 ${sheets} 个以上的工作表，超过上限 ${maxSheets} 个`, { maxSheets });
+}
+
+/**
+ * One batch of rows holds more text than allowed: rows far longer than a table's (LINE_TOO_LONG,
+ * the family of the per-row limit).
+ */
+export function batchTooLarge(maxBatchBytes: number, rowNumber: number): AppError {
+  return new AppError('LINE_TOO_LONG', `第 ${rowNumber} 行附近的数据量异常庞大（一批数据超过 ${maxBatchBytes} 字节），文件可能不是正常的表格`, {
+    maxBatchBytes,
+    rowNumber,
+  });
+}
+
 export function zipBomb(reason: string, details?: Record<string, unknown>): AppError {
   return new AppError('ZIP_BOMB_DETECTED', `压缩文件异常，疑似压缩炸弹：${reason}`, details);
 }

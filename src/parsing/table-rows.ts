@@ -1,5 +1,5 @@
 import type { RawRow, SheetHeader, TableEvent } from './types.js';
-import { columnLimitExceeded, rowLimitExceeded } from './parse-errors.js';
+import { batchTooLarge, columnLimitExceeded, rowLimitExceeded } from './parse-errors.js';
 import type { ParseLimits } from './types.js';
 import type { CellValue } from '../domain/index.js';
 
@@ -39,12 +39,26 @@ export function headersOf(cells: readonly CellValue[]): string[] {
   return headers;
 }
 
+/** Characters of the text cells of a row (numbers, dates and booleans are small). */
+export function rowChars(cells: readonly CellValue[]): number {
+  let chars = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell === 'string') chars += cell.length;
+  }
+  return chars;
+}
+
+/** Bytes a non-text cell is counted as in a batch. */
+const CELL_OVERHEAD_BYTES = 8;
+
 /**
- * Counts data rows over all sheets and batches them into 'rows' events; enforces maxRows and
- * maxColumns the same way for every format.
+ * Counts data rows over all sheets and batches them into 'rows' events; enforces maxRows,
+ * maxColumns and maxBatchBytes (text held by one batch) the same way for every format.
  */
 export class RowBatcher {
   private batch: RawRow[] = [];
+  private batchBytes = 0;
   dataRows = 0;
   sheetCount = 0;
 
@@ -63,10 +77,15 @@ export class RowBatcher {
     return { kind: 'sheet', sheet };
   }
 
-  /** Adds a data row; returns a full batch to yield, if one is ready. */
-  add(rowNumber: number, cells: CellValue[]): TableEvent | undefined {
+  /**
+   * Adds a data row (`chars`: its text characters, counted here when the reader has not);
+   * returns a full batch to yield, if one is ready.
+   */
+  add(rowNumber: number, cells: CellValue[], chars = rowChars(cells), invalidEncoding = false): TableEvent | undefined {
     if (++this.dataRows > this.limits.maxRows) throw rowLimitExceeded(this.limits.maxRows);
-    this.batch.push({ rowNumber, cells });
+    this.batchBytes += 2 * chars + CELL_OVERHEAD_BYTES * cells.length;
+    if (this.batchBytes > this.limits.maxBatchBytes) throw batchTooLarge(this.limits.maxBatchBytes, rowNumber);
+    this.batch.push(invalidEncoding ? { rowNumber, cells, invalidEncoding: true } : { rowNumber, cells });
     return this.batch.length >= this.batchSize ? this.flush() : undefined;
   }
 
@@ -75,6 +94,7 @@ export class RowBatcher {
     if (this.batch.length === 0) return undefined;
     const rows = this.batch;
     this.batch = [];
+    this.batchBytes = 0;
     return { kind: 'rows', rows };
   }
 }

@@ -5,19 +5,33 @@ export interface ParseLimits {
   /** Data rows over all sheets (header rows not counted). */
   maxRows: number;
   maxColumns: number;
-  /** Longest CSV record in characters, and longest cell: protects against a 10 MB single line. */
+  /**
+   * Longest row in characters: a CSV record, or a spreadsheet row's cells together (a shared string
+   * counts at its full length each time it is referenced). Also bounds a single cell.
+   */
   maxLineLength: number;
-  /** xlsx: total uncompressed size of the zip entries, and the highest compression ratio. */
+  /** xlsx: total uncompressed size of the zip entries, and the highest compression ratio of any entry. */
   maxUncompressedBytes: number;
   maxCompressionRatio: number;
+  /** Text held by one batch of rows (2 bytes per character), whatever the batch size. */
+  maxBatchBytes: number;
+  /** xlsx: entries and total characters of the shared-string table. */
+  maxSharedStrings: number;
+  maxSharedStringChars: number;
+  /** xlsx: distinct worksheets of a workbook (repeated references to one sheet count once). */
+  maxSheets: number;
 }
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxRows: 10_000_000,
   maxColumns: 1_000,
   maxLineLength: 1_000_000,
-  maxUncompressedBytes: 4 * 1024 ** 3,
-  maxCompressionRatio: 200,
+  maxUncompressedBytes: 2 * 1024 ** 3,
+  maxCompressionRatio: 100,
+  maxBatchBytes: 64 * 1024 ** 2,
+  maxSharedStrings: 16_000_000,
+  maxSharedStringChars: 128_000_000,
+  maxSheets: 256,
 };
 
 export interface OpenOptions {
@@ -31,12 +45,22 @@ export interface OpenOptions {
   /** Rows per 'rows' event (default 1000). */
   batchSize?: number;
   signal?: AbortSignal;
+  /**
+   * Data rows read per sheet at most (a preview's sample): the reader then moves on to the next
+   * sheet without reading the rest, so a preview never parses a whole workbook. Unset: every row.
+   */
+  sampleRowsPerSheet?: number;
 }
 
 /** One data row. rowNumber is the row as the spreadsheet user sees it (header = row 1). */
 export interface RawRow {
   rowNumber: number;
   cells: CellValue[];
+  /**
+   * Set when the row's text held bytes that are not valid in the file's encoding, now U+FFFD (a
+   * CSV with a few damaged bytes is read, and such rows become exceptions).
+   */
+  invalidEncoding?: true;
 }
 
 export interface SheetHeader {
@@ -57,6 +81,8 @@ export interface TableDetails {
   sheetCount?: number;
   /** Workbook uses the 1904 date system (some Mac workbooks). */
   date1904?: boolean;
+  /** NUL characters removed from a CSV's text (a stray NUL is damage, not data); 0 for spreadsheets. */
+  removedNulBytes: number;
 }
 
 /**

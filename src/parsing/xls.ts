@@ -44,7 +44,7 @@ export class XlsTableReader implements TableReader {
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     this.signal = options.signal;
     const date1904 = Boolean(workbook.Workbook?.WBProps?.date1904);
-    this.details = { format: 'xls', sheetCount: workbook.SheetNames.length, date1904 };
+    this.details = { format: 'xls', sheetCount: workbook.SheetNames.length, date1904, removedNulBytes: 0 };
     this.estimate = workbook.SheetNames.reduce((sum, name) => {
       const ref = workbook.Sheets[name]?.['!ref'];
       return sum + (ref ? Math.max(0, XLSX.utils.decode_range(ref).e.r - XLSX.utils.decode_range(ref).s.r) : 0);

@@ -1,8 +1,11 @@
 /**
- * Small, allocation-light helpers for scanning the SpreadsheetML parts of an xlsx. The parts are
- * machine-written and regular (no DTDs, no CDATA in practice); the reader scans them directly
- * instead of building SAX events for every tag, which is what makes it several times faster than a
- * general XML parser here. Namespace prefixes (`<x:row>`, written by some .NET tools) are supported.
+ * Text helpers for the small SpreadsheetML parts of an xlsx (workbook, relationships, styles) and
+ * for cell text. Rules: every scan is LINEAR in the length of its input, whatever the input (no
+ * `[^>]*>` or lazy `[\s\S]*?` regular expressions, which are quadratic on a part full of unclosed
+ * tags); a malformed tag is skipped, never searched for again. The parts are machine-written and
+ * regular (no DTDs; comments and processing instructions are skipped); namespace prefixes
+ * (`<x:sheet>`, written by some .NET tools) are supported. The worksheets and the shared strings
+ * are scanned as bytes instead (xlsx-cells.ts).
  */
 
 const XML_ENTITY = /&(?:#x([0-9a-fA-F]+)|#(\d+)|(amp|lt|gt|quot|apos));/g;
@@ -30,141 +33,122 @@ export function decodeCellText(text: string): string {
   return decoded.replace(OOXML_ESCAPE, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-const ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-
-/** Attributes of one start tag's text (name → decoded value). Names keep their prefix. */
-export function parseAttributes(tag: string): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  ATTRIBUTE.lastIndex = 0;
-  for (let m = ATTRIBUTE.exec(tag); m !== null; m = ATTRIBUTE.exec(tag)) {
-    attributes[m[1]] = decodeXmlEntities(m[2] ?? m[3] ?? '');
-  }
-  return attributes;
-}
-
-/**
- * Where the value of attribute `name` starts inside a start tag's attribute text xml[from, to)
- * (the index after its opening quote), or −1. Allocates nothing: the hot path for the r/s/t
- * attributes of every cell. The value ends at the next occurrence of xml[result − 1].
- */
-export function attributeValueAt(xml: string, from: number, to: number, name: string): number {
-  let i = from;
-  while (i < to) {
-    const eq = xml.indexOf('=', i);
-    if (eq === -1 || eq >= to) return -1;
-    let nameEnd = eq;
-    while (nameEnd > i && isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd--;
-    let quoteAt = eq + 1;
-    while (quoteAt < to && isSpace(xml.charCodeAt(quoteAt))) quoteAt++;
-    const quote = xml.charCodeAt(quoteAt);
-    if (quote !== 34 && quote !== 39) return -1;
-    const nameStart = nameEnd - name.length;
-    if (nameStart >= i && xml.startsWith(name, nameStart) && isSpace(xml.charCodeAt(nameStart - 1))) return quoteAt + 1;
-    const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", quoteAt + 1);
-    if (valueEnd === -1 || valueEnd > to) return -1;
-    i = valueEnd + 1;
-  }
-  return -1;
-}
-
-/** The decoded value of attribute `name` in xml[from, to), or undefined. */
-export function attributeValue(xml: string, from: number, to: number, name: string): string | undefined {
-  const at = attributeValueAt(xml, from, to, name);
-  if (at < 0) return undefined;
-  const end = xml.indexOf(xml[at - 1], at);
-  return decodeXmlEntities(xml.slice(at, end === -1 ? to : end));
-}
-
-/** A non-negative decimal integer written at xml[at…] (−1 when there is no digit). */
-export function integerAt(xml: string, at: number): number {
-  let value = 0;
-  let i = at;
-  for (; i < xml.length; i++) {
-    const digit = xml.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) break;
-    value = value * 10 + digit;
-  }
-  return i === at ? -1 : value;
-}
-
-/** 0-based column of a cell reference written at xml[at…] ("AB12" → 27), −1 without letters. */
-export function columnIndexAt(xml: string, at: number): number {
-  let column = 0;
-  let i = at;
-  for (; i < xml.length; i++) {
-    const code = xml.charCodeAt(i) | 0x20; // lower-case
-    if (code < 97 || code > 122) break;
-    column = column * 26 + (code - 96);
-    if (column > 1e9) break; // a forged reference; the column limit rejects it
-  }
-  return i === at ? -1 : column - 1;
-}
-
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
-/** Start tags `<prefix:name …>` of a whole (small) part, with their attributes, in document order. */
-export function findTags(xml: string, localName: string): Record<string, string>[] {
-  const pattern = new RegExp(`<(?:[\\w.-]+:)?${localName}(?=[\\s/>])([^>]*)>`, 'g');
-  const tags: Record<string, string>[] = [];
-  for (let m = pattern.exec(xml); m !== null; m = pattern.exec(xml)) tags.push(parseAttributes(m[1]));
-  return tags;
+/**
+ * Attributes of one start tag's attribute text (name → decoded value); names keep their prefix.
+ * One pass: junk without `=` or an unquoted value is skipped, an unterminated quote ends the scan.
+ */
+export function parseAttributes(tag: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  const n = tag.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(tag.charCodeAt(i))) i++;
+    const nameStart = i;
+    while (i < n && !isSpace(tag.charCodeAt(i)) && tag.charCodeAt(i) !== 61) i++;
+    const name = tag.slice(nameStart, i);
+    while (i < n && isSpace(tag.charCodeAt(i))) i++;
+    if (i >= n || tag.charCodeAt(i) !== 61) continue; // not `name=`: skip the word
+    i++;
+    while (i < n && isSpace(tag.charCodeAt(i))) i++;
+    const quote = tag.charCodeAt(i);
+    if (quote !== 34 && quote !== 39) continue;
+    const end = tag.indexOf(quote === 34 ? '"' : "'", i + 1);
+    if (end === -1) break;
+    if (name !== '') attributes[name] = decodeXmlEntities(tag.slice(i + 1, end));
+    i = end + 1;
+  }
+  return attributes;
 }
 
-/** The inner text of the first `<localName>…</localName>` element (undefined when absent). */
-export function findElement(xml: string, localName: string): string | undefined {
-  const pattern = new RegExp(`<(?:[\\w.-]+:)?${localName}(?=[\\s>])[^>]*>([\\s\\S]*?)</(?:[\\w.-]+:)?${localName}>`);
-  return pattern.exec(xml)?.[1];
+/** One start tag found by scanTags. */
+export interface StartTag {
+  /** Qualified name as written (`x:sheet`). */
+  name: string;
+  /** Index of the `<`. */
+  start: number;
+  /** Index of the `>`. */
+  end: number;
+  /** The attribute text between the name and `>` (or `/>`). */
+  attributes: string;
+  selfClosing: boolean;
 }
 
-/** The namespace prefix ("x:" or "") of a part's root element. */
-export function rootPrefix(xmlStart: string, rootName: string): string {
-  const m = new RegExp(`<([\\w.-]+:)?${rootName}[\\s>]`).exec(xmlStart);
-  return m?.[1] ?? '';
-}
-
-function isNameEnd(code: number): boolean {
-  // space, tab, LF, CR, '>', '/'
-  return code === 32 || code === 9 || code === 10 || code === 13 || code === 62 || code === 47;
-}
-
-/** True when `xml` has the element name `name` (prefix included) starting at `at`. */
-export function nameAt(xml: string, at: number, name: string): boolean {
-  return xml.startsWith(name, at) && isNameEnd(xml.charCodeAt(at + name.length));
+/** The local part of a qualified name (`x:sheet` → `sheet`). */
+export function localNameOf(name: string): string {
+  const colon = name.indexOf(':');
+  return colon === -1 ? name : name.slice(colon + 1);
 }
 
 /**
- * The text of a rich/inline string (`<si>` or `<is>` content between from and to): every `<t>`
- * concatenated — the runs of rich text — except the phonetic guides in `<rPh>`.
+ * Every start tag of `xml` in document order, in one linear pass: the next `>` is searched once and
+ * remembered (a run of `<` without `>` does not search again for each), and a tag that holds
+ * another `<` before its `>` is unclosed and skipped. Close tags, comments and declarations are
+ * passed over. `visit` returns false to stop.
  */
-export function stringItemText(xml: string, from: number, to: number, prefix: string): string {
-  const tName = `${prefix}t`;
-  const rPhClose = `</${prefix}rPh>`;
-  let text = '';
-  let i = from;
+export function scanTags(xml: string, visit: (tag: StartTag) => boolean | void): void {
+  let gt = -1;
+  let i = 0;
   for (;;) {
     const lt = xml.indexOf('<', i);
-    if (lt === -1 || lt >= to) break;
-    if (nameAt(xml, lt + 1, tName)) {
-      const tagEnd = xml.indexOf('>', lt);
-      if (tagEnd === -1 || tagEnd >= to) break;
-      if (xml.charCodeAt(tagEnd - 1) === 47) {
-        i = tagEnd + 1;
-        continue;
-      }
-      const close = xml.indexOf('<', tagEnd + 1);
-      if (close === -1 || close > to) break;
-      text += xml.slice(tagEnd + 1, close);
-      i = close + 1;
-    } else if (nameAt(xml, lt + 1, `${prefix}rPh`)) {
-      const close = xml.indexOf(rPhClose, lt);
-      i = close === -1 ? to : close + rPhClose.length;
-    } else {
-      i = lt + 1;
-    }
+    if (lt === -1) return;
+    if (gt <= lt) gt = xml.indexOf('>', lt + 1);
+    if (gt === -1) return;
+    const nextLt = xml.indexOf('<', lt + 1);
+    i = lt + 1;
+    if (nextLt !== -1 && nextLt < gt) continue; // unclosed tag
+    i = gt + 1;
+    const first = xml.charCodeAt(lt + 1);
+    if (first === 47 || first === 33 || first === 63) continue; // </…>, <!…>, <?…?>
+    let nameEnd = lt + 1;
+    while (nameEnd < gt && !isSpace(xml.charCodeAt(nameEnd)) && xml.charCodeAt(nameEnd) !== 47) nameEnd++;
+    const selfClosing = xml.charCodeAt(gt - 1) === 47;
+    const tag: StartTag = {
+      name: xml.slice(lt + 1, nameEnd),
+      start: lt,
+      end: gt,
+      attributes: xml.slice(nameEnd, selfClosing ? gt - 1 : gt),
+      selfClosing,
+    };
+    if (visit(tag) === false) return;
   }
-  return decodeCellText(text);
+}
+
+/** Start tags `<prefix:name …>` of a (small) part with their attributes, in document order. */
+export function findTags(xml: string, localName: string): Record<string, string>[] {
+  const tags: Record<string, string>[] = [];
+  scanTags(xml, (tag) => {
+    if (localNameOf(tag.name) === localName) tags.push(parseAttributes(tag.attributes));
+  });
+  return tags;
+}
+
+/** The inner text of the first `<localName>…</localName>` element (undefined when absent or unclosed). */
+export function findElement(xml: string, localName: string): string | undefined {
+  let found: StartTag | undefined;
+  scanTags(xml, (tag) => {
+    if (localNameOf(tag.name) !== localName) return true;
+    found = tag;
+    return false;
+  });
+  if (!found) return undefined;
+  if (found.selfClosing) return '';
+  const close = xml.indexOf(`</${found.name}>`, found.end + 1);
+  return close === -1 ? undefined : xml.slice(found.end + 1, close);
+}
+
+/** The namespace prefix ("x:" or "") of a part's root element, from the part's first bytes. */
+export function rootPrefix(xmlStart: string, rootName: string): string {
+  let prefix = '';
+  scanTags(xmlStart, (tag) => {
+    if (localNameOf(tag.name) !== rootName) return true;
+    prefix = tag.name.slice(0, tag.name.length - rootName.length);
+    return false;
+  });
+  return prefix;
 }
 
 /** Number of rows of a dimension reference such as "A1:H200001" (undefined when unreadable). */

@@ -15,8 +15,14 @@ import type { ParseLimits } from './types.js';
 
 /** An xlsx has a few dozen parts; thousands of entries is a resource attack, not a workbook. */
 export const MAX_ZIP_ENTRIES = 10_000;
-/** Small parts (styles, rels) legitimately compress very well; the ratio is only checked above this. */
-export const MIN_ENTRY_BYTES_FOR_RATIO_CHECK = 1024 * 1024;
+/**
+ * Every entry's ratio is checked, but a tiny part (a rels or styles part of a few KB) compresses
+ * very well without being a bomb: an entry may inflate to maxCompressionRatio × its compressed
+ * size plus this allowance.
+ */
+export const RATIO_ALLOWANCE_BYTES = 64 * 1024;
+/** Parts read whole as text (workbook, relationships, styles): larger ones are not metadata. */
+export const MAX_TEXT_PART_BYTES = 64 * 1024 * 1024;
 
 export const ZIP_LOCAL_HEADER_MAGIC = [0x50, 0x4b, 0x03, 0x04] as const;
 
@@ -141,15 +147,13 @@ export function checkZipBomb(entries: Iterable<yauzl.Entry>, limits: ParseLimits
     if (total > limits.maxUncompressedBytes) {
       throw zipBomb(`解压后总大小超过上限 ${limits.maxUncompressedBytes} 字节`, { maxUncompressedBytes: limits.maxUncompressedBytes });
     }
-    if (entry.uncompressedSize >= MIN_ENTRY_BYTES_FOR_RATIO_CHECK) {
-      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-      if (ratio > limits.maxCompressionRatio) {
-        throw zipBomb(`条目 ${entry.fileName} 压缩比 ${Math.round(ratio)}:1 超过上限 ${limits.maxCompressionRatio}:1`, {
-          entry: entry.fileName,
-          ratio: Math.round(ratio),
-          maxCompressionRatio: limits.maxCompressionRatio,
-        });
-      }
+    if (entry.uncompressedSize > limits.maxCompressionRatio * entry.compressedSize + RATIO_ALLOWANCE_BYTES) {
+      const ratio = Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize));
+      throw zipBomb(`条目 ${entry.fileName} 压缩比 ${ratio}:1 超过上限 ${limits.maxCompressionRatio}:1`, {
+        entry: entry.fileName,
+        ratio,
+        maxCompressionRatio: limits.maxCompressionRatio,
+      });
     }
   }
 }
@@ -212,6 +216,9 @@ export async function* inflateEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Asy
 
 /** Reads a (small, already size-checked) part completely as UTF-8 text. */
 export async function readEntryText(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+  if (entry.uncompressedSize > MAX_TEXT_PART_BYTES) {
+    throw zipBomb(`条目 ${entry.fileName} 解压后 ${entry.uncompressedSize} 字节，超过上限 ${MAX_TEXT_PART_BYTES} 字节`, { entry: entry.fileName });
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of inflateEntry(zip, entry)) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');

@@ -13,6 +13,10 @@ export function parseLimitsOf(config: Config): Partial<ParseLimits> {
     maxLineLength: config.MAX_LINE_LENGTH,
     maxUncompressedBytes: config.MAX_UNCOMPRESSED_BYTES,
     maxCompressionRatio: config.MAX_COMPRESSION_RATIO,
+    maxBatchBytes: config.MAX_BATCH_BYTES,
+    maxSharedStrings: config.MAX_SHARED_STRINGS,
+    maxSharedStringChars: config.MAX_SHARED_STRING_CHARS,
+    maxSheets: config.MAX_SHEETS,
   };
 }
 

@@ -24,7 +24,7 @@ export async function previewFile(
 ): Promise<FilePreview> {
   // Rows one by one: a reader hands out a batch only when it is full, so a truncated CSV that breaks
   // off inside a quoted field would otherwise lose every row read before the break.
-  const reader = await openTable(path, { limits: options.limits, batchSize: 1 });
+  const reader = await openTable(path, { limits: options.limits, batchSize: 1, sampleRowsPerSheet: DETECTION_SAMPLE_ROWS });
   const sheets: FilePreview['sheets'] = [];
   let current: { name: string; headers: string[]; rows: CellValue[][] } | undefined;
   const finish = () => {

@@ -56,6 +56,10 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   RETENTION_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
   PIPELINE_THREADS: { min: 0, max: 1 },
   PIPELINE_THREAD_MEMORY_MB: { min: 16, max: 65_536 },
+  MAX_BATCH_BYTES: { min: 1 },
+  MAX_SHARED_STRINGS: { min: 1 },
+  MAX_SHARED_STRING_CHARS: { min: 1 },
+  MAX_SHEETS: { min: 1 },
 };
 
 describe('loadConfig', () => {

@@ -17,7 +17,7 @@ const utc = (y: number, m: number, d: number): Date => new Date(Date.UTC(y, m - 
 describe('xls (BIFF8) reader', () => {
   it('reads every sheet with headers, real row numbers, numbers and dates', async () => {
     const { details, sheets } = await readAllRows(XLS);
-    expect(details).toEqual({ format: 'xls', sheetCount: 2, date1904: false });
+    expect(details).toEqual({ format: 'xls', sheetCount: 2, date1904: false, removedNulBytes: 0 });
     expect(sheets.map((s) => [s.name, s.headers])).toEqual([
       ['客户', ['姓名', '手机号', '出生日期', '地址', '备注']],
       ['订单', ['订单号', '金额']],

@@ -32,7 +32,7 @@ const utc = (...parts: [number, number, number, number?, number?]): Date => new 
 describe('xlsx fixture workbook (written by exceljs)', () => {
   it('yields every sheet with data, in workbook order, skipping the empty one', async () => {
     const { details, sheets } = await readAllRows(WORKBOOK);
-    expect(details).toEqual({ format: 'xlsx', sheetCount: 2, date1904: false });
+    expect(details).toEqual({ format: 'xlsx', sheetCount: 2, date1904: false, removedNulBytes: 0 });
     expect(sheets.map((s) => s.name)).toEqual(['客户', '订单']);
     expect(sheets[0].headers).toEqual(['姓名', '手机号', '出生日期', '地址', '备注']);
   });
