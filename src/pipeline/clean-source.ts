@@ -26,6 +26,8 @@ export interface CleanSource {
   release(): void;
   /** Stops the stage and frees its resources; safe to call twice. */
   close(): Promise<void>;
+  /** The most batches that were ever received and not yet released (the backpressure bound). */
+  readonly peakBatchesInFlight: number;
 }
 
 /** A cleaning thread stopped without reporting an error of its own (crash, out of memory, exit). */
@@ -70,6 +72,10 @@ class InlineSource implements CleanSource {
 
   release(): void {}
 
+  get peakBatchesInFlight(): number {
+    return 1;
+  }
+
   async close(): Promise<void> {
     await this.events.return(undefined);
   }
@@ -93,6 +99,8 @@ class ThreadSource implements CleanSource {
   private failure?: Error;
   private ended = false;
   private closed?: Promise<void>;
+  private batchesInFlight = 0;
+  peakBatchesInFlight = 0;
 
   constructor(path: string, options: ProcessOptions) {
     const entry = threadEntry();
@@ -120,6 +128,7 @@ class ThreadSource implements CleanSource {
   }
 
   release(): void {
+    this.batchesInFlight--;
     if (!this.closed) this.worker.postMessage({ kind: 'release' } satisfies WriterMessage);
   }
 
@@ -136,6 +145,7 @@ class ThreadSource implements CleanSource {
       return;
     }
     if (message.kind === 'end') this.ended = true;
+    if (message.kind === 'batch') this.peakBatchesInFlight = Math.max(this.peakBatchesInFlight, ++this.batchesInFlight);
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
