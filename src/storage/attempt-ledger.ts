@@ -29,29 +29,40 @@ import { FINAL_STATUSES, type JobStatus, type UnsuccessfulStatus } from '../doma
 export interface AttemptRow {
   status: string;
   attempt_token: string | null;
+  file_key: number | string | bigint;
+  attempts: number | string | bigint;
 }
 
-/** Throws {@link StaleAttemptError} unless `row` says the attempt is current. */
-export type AttemptCheck = (row: AttemptRow | undefined) => void;
+/** Where the current attempt's rows go: the file's key and the attempt's number. */
+export interface AttemptOwner {
+  fileKey: number;
+  attempt: number;
+}
+
+/** Returns the owner when `row` says the attempt is current; throws {@link StaleAttemptError} otherwise. */
+export type AttemptCheck = (row: AttemptRow | undefined) => AttemptOwner;
+
+const FENCE_COLUMNS = ['status', 'attempt_token', 'file_key', 'attempts'] as const;
 
 /** The locked read of a fenced write, for adapters that write on a raw driver connection. */
 export function fenceQuery(placeholder: string, forUpdate: boolean): string {
-  return `select status, attempt_token from file_records where job_id = ${placeholder}${forUpdate ? ' for update' : ''}`;
+  return `select ${FENCE_COLUMNS.join(', ')} from file_records where job_id = ${placeholder}${forUpdate ? ' for update' : ''}`;
 }
 
 /** The attempt check: the record exists, is processing, and `token` is its current attempt. */
-export function requireCurrentAttempt(jobId: string, token: string, row: AttemptRow | undefined): void {
+export function requireCurrentAttempt(jobId: string, token: string, row: AttemptRow | undefined): AttemptOwner {
   if (!row || row.status !== 'processing' || row.attempt_token !== token) {
     throw new StaleAttemptError(jobId, token, row?.status as JobStatus | undefined);
   }
+  return { fileKey: Number(row.file_key), attempt: Number(row.attempts) };
 }
 
 /**
  * True for a result row of its job's live attempt: the job is processing or completed and the row
- * was written under the record's current token. Every other row is stale.
+ * was written under the record's current attempt number. Every other row is stale.
  */
 export function ofLiveAttempt(table: ResultTable): RawBuilder<boolean> {
-  return sql<boolean>`exists (select 1 from file_records owner where owner.job_id = ${sql.ref(`${table}.job_id`)} and owner.status in ('processing', 'completed') and owner.attempt_token = ${sql.ref(`${table}.attempt_token`)})`;
+  return sql<boolean>`exists (select 1 from file_records owner where owner.file_key = ${sql.ref(`${table}.file_key`)} and owner.status in ('processing', 'completed') and owner.attempts = ${sql.ref(`${table}.attempt`)})`;
 }
 
 export function jobNotFound(jobId: string): AppError {
@@ -68,7 +79,7 @@ export class AttemptLedger {
 
   /** Reads the record's status and token under its lock (inside `db`'s transaction). */
   private async lockRecord(db: Kysely<StorageSchema>, jobId: string): Promise<AttemptRow | undefined> {
-    const query = db.selectFrom('file_records').select(['status', 'attempt_token']).where('job_id', '=', jobId);
+    const query = db.selectFrom('file_records').select(FENCE_COLUMNS).where('job_id', '=', jobId);
     return (this.adapter.locksRows ? query.forUpdate() : query).executeTakeFirst();
   }
 
@@ -111,8 +122,8 @@ export class AttemptLedger {
     const at = this.adapter.time(this.now());
     await this.change(jobId, async (current, db) => {
       if (current?.status === 'completed' && current.attempt_token === token) return undefined;
-      requireCurrentAttempt(jobId, token, current);
-      const stored = await this.results.count(jobId, db);
+      const owner = requireCurrentAttempt(jobId, token, current);
+      const stored = await this.results.countOfAttempt(owner, db);
       if (stored.cleanRows !== result.cleanedRows || stored.exceptionRows !== result.exceptionRows) {
         throw new AppError('INTERNAL_ERROR', '数据库中的行数与处理结果不一致', {
           jobId,
@@ -183,8 +194,6 @@ export class AttemptLedger {
       if (patch.enqueuedAt !== undefined) update.enqueued_at = patch.enqueuedAt === null ? null : this.adapter.time(patch.enqueuedAt);
       if (patch.errorCode !== undefined) update.error_code = storableText(patch.errorCode);
       if (patch.errorMessage !== undefined) update.error_message = storableText(patch.errorMessage);
-      if (patch.cleanFilePath !== undefined) update.clean_file_path = patch.cleanFilePath;
-      if (patch.exceptionFilePath !== undefined) update.exception_file_path = patch.exceptionFilePath;
       return update;
     });
     if (ended) await this.results.deleteRows(jobId, 'stale');
@@ -214,8 +223,6 @@ export class AttemptLedger {
         processing_time_ms: null,
         statistics: null,
         layout: null,
-        clean_file_path: null,
-        exception_file_path: null,
         updated_at: at,
       };
     });

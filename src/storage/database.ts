@@ -192,8 +192,7 @@ export class Database {
 
   /**
    * Puts a failed, timed-out or cancelled job back to `pending` for a manual retry: clears the
-   * error, the attempt token, the timestamps of the last run, results and cached export paths
-   * (remove those files first — their keys are in the record you read before). Throws AppError
+   * error, the attempt token, the timestamps of the last run and the results. Throws AppError
    * INVALID_STATE from any other status, JOB_NOT_FOUND for an unknown job.
    */
   async resetForRetry(jobId: string): Promise<FileRecord> {

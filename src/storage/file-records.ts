@@ -63,13 +63,14 @@ function toFileRecord(row: FileRecordRow): FileRecord {
     processingTimeMs: row.processing_time_ms === null ? null : toNumber(row.processing_time_ms),
     statistics: parseJson<ProcessStatistics>(row.statistics),
     layout: parseJson<SheetLayout[]>(row.layout),
-    cleanFilePath: row.clean_file_path,
-    exceptionFilePath: row.exception_file_path,
     errorCode: row.error_code,
     errorMessage: row.error_message,
     attempts: toNumber(row.attempts),
     attemptToken: row.attempt_token,
     updatedAt: toDate(row.updated_at),
+    encoding: row.encoding,
+    delimiter: row.delimiter,
+    dedupe: row.dedupe,
   };
 }
 
@@ -107,6 +108,9 @@ export class FileRecords {
           exception_rows: 0,
           attempts: 0,
           updated_at: time(now),
+          encoding: input.encoding ?? null,
+          delimiter: input.delimiter ?? null,
+          dedupe: input.dedupe ?? null,
         })
         .execute(),
     );
@@ -199,15 +203,11 @@ export class FileRecords {
 
   /** See Database.deleteFileRecord. */
   async delete(jobId: string): Promise<RemovedJobFiles | undefined> {
-    const row = await this.db
-      .selectFrom('file_records')
-      .select(['id', 'job_id', 'storage_key', 'clean_file_path', 'exception_file_path'])
-      .where('job_id', '=', jobId)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('file_records').select(['id', 'job_id', 'storage_key']).where('job_id', '=', jobId).executeTakeFirst();
     if (!row) return undefined;
     await this.results.deleteRows(jobId, 'all');
     await this.adapter.transaction((db) => db.deleteFrom('file_records').where('job_id', '=', jobId).execute());
-    return { jobId: row.job_id, fileId: row.id, storageKey: row.storage_key, cleanFilePath: row.clean_file_path, exceptionFilePath: row.exception_file_path };
+    return { jobId: row.job_id, fileId: row.id, storageKey: row.storage_key };
   }
 
   /** See Database.deleteJobsOlderThan. */
@@ -218,7 +218,7 @@ export class FileRecords {
     for (;;) {
       const candidates = await this.db
         .selectFrom('file_records')
-        .select(['id', 'job_id', 'storage_key', 'clean_file_path', 'exception_file_path'])
+        .select(['id', 'job_id', 'storage_key'])
         .where('status', 'in', final)
         .where('completed_at', '<', before)
         .orderBy('completed_at')
@@ -231,13 +231,7 @@ export class FileRecords {
           db.deleteFrom('file_records').where('job_id', '=', row.job_id).where('status', 'in', final).where('completed_at', '<', before).executeTakeFirst(),
         );
         if (Number(result.numDeletedRows) > 0) {
-          removed.push({
-            jobId: row.job_id,
-            fileId: row.id,
-            storageKey: row.storage_key,
-            cleanFilePath: row.clean_file_path,
-            exceptionFilePath: row.exception_file_path,
-          });
+          removed.push({ jobId: row.job_id, fileId: row.id, storageKey: row.storage_key });
         }
       }
     }

@@ -130,6 +130,154 @@ function initialSchema(dialect: DialectName): Migration {
   };
 }
 
+/** A result table of migration 0002: keyed by file, sheet and row; the attempt as a number. */
+function narrowResultTable(db: AnyKysely, dialect: DialectName, name: string, extraColumns: readonly string[]) {
+  const t = columnTypes(dialect);
+  let table = db.schema
+    .createTable(name)
+    .addColumn('file_key', 'bigint', (c) => c.notNull())
+    .addColumn('attempt', 'integer', (c) => c.notNull())
+    .addColumn('sheet_index', 'integer', (c) => c.notNull())
+    .addColumn('row_number', 'integer', (c) => c.notNull())
+    .addColumn('data', t.text, (c) => c.notNull());
+  for (const column of extraColumns) table = table.addColumn(column, t.text, (c) => c.notNull());
+  // The key is the table's order (InnoDB clusters on it; SQLite stores the rows in it).
+  table = table.addPrimaryKeyConstraint(`${name.replace(/_next$/, '')}_key`, ['file_key', 'sheet_index', 'row_number']);
+  return table.modifyEnd(dialect === 'sqlite' ? sql.raw('without rowid') : tableOptions(dialect));
+}
+
+/**
+ * SQLite cannot add an auto-increment column or drop columns in place everywhere: file_records is
+ * rebuilt with `file_key integer primary key autoincrement` (never reused, so no orphaned row can
+ * ever be read as another file's) and the new columns.
+ */
+async function rebuildSqliteFileRecords(db: AnyKysely): Promise<void> {
+  const t = columnTypes('sqlite');
+  await db.schema
+    .createTable('file_records_next')
+    .addColumn('file_key', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.key(64), (c) => c.notNull())
+    .addColumn('job_id', t.key(64), (c) => c.notNull())
+    .addColumn('original_name', t.name(1024), (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull())
+    .addColumn('file_type', t.key(16), (c) => c.notNull())
+    .addColumn('mime_type', t.key(255), (c) => c.notNull())
+    .addColumn('status', t.key(16), (c) => c.notNull())
+    .addColumn('storage_key', t.key(255), (c) => c.notNull())
+    .addColumn('column_types', t.text)
+    .addColumn('uploaded_at', t.timestamp, (c) => c.notNull())
+    .addColumn('enqueued_at', t.timestamp)
+    .addColumn('started_at', t.timestamp)
+    .addColumn('completed_at', t.timestamp)
+    .addColumn('total_rows', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('cleaned_rows', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('exception_rows', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('processing_time_ms', 'bigint')
+    .addColumn('statistics', t.text)
+    .addColumn('layout', t.text)
+    .addColumn('error_code', t.key(64))
+    .addColumn('error_message', t.text)
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('attempt_token', t.key(255))
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .addColumn('encoding', t.key(64))
+    .addColumn('delimiter', t.key(16))
+    .addColumn('dedupe', t.key(16))
+    .execute();
+  const kept = [
+    'id',
+    'job_id',
+    'original_name',
+    'size',
+    'file_type',
+    'mime_type',
+    'status',
+    'storage_key',
+    'column_types',
+    'uploaded_at',
+    'enqueued_at',
+    'started_at',
+    'completed_at',
+    'total_rows',
+    'cleaned_rows',
+    'exception_rows',
+    'processing_time_ms',
+    'statistics',
+    'layout',
+    'error_code',
+    'error_message',
+    'attempts',
+    'attempt_token',
+    'updated_at',
+  ];
+  // Oldest upload first, so the new keys follow upload order.
+  await db.insertInto('file_records_next').columns(kept).expression(db.selectFrom('file_records').select(kept).orderBy('uploaded_at').orderBy('id')).execute();
+  await db.schema.dropTable('file_records').execute();
+  await db.schema.alterTable('file_records_next').renameTo('file_records').execute();
+  await db.schema.createIndex('file_records_id_uq').unique().on('file_records').column('id').execute();
+  await db.schema.createIndex('file_records_job_id_uq').unique().on('file_records').column('job_id').execute();
+  await db.schema.createIndex('file_records_status_idx').on('file_records').columns(['status', 'updated_at']).execute();
+  await db.schema.createIndex('file_records_uploaded_at_idx').on('file_records').column('uploaded_at').execute();
+}
+
+/** PostgreSQL / MySQL: file_records gains an auto-numbered file_key and the upload options, loses the export cache. */
+async function alterServerFileRecords(db: AnyKysely, dialect: 'postgres' | 'mysql'): Promise<void> {
+  const t = columnTypes(dialect);
+  // Existing rows are numbered by the server as the column is added.
+  await db.schema
+    .alterTable('file_records')
+    .addColumn('file_key', 'bigint', (c) => (dialect === 'postgres' ? c.notNull().generatedByDefaultAsIdentity() : c.notNull().autoIncrement().unique()))
+    .execute();
+  if (dialect === 'postgres') await db.schema.createIndex('file_records_file_key_uq').unique().on('file_records').column('file_key').execute();
+  await db.schema
+    .alterTable('file_records')
+    .dropColumn('clean_file_path')
+    .dropColumn('exception_file_path')
+    .addColumn('encoding', t.key(64))
+    .addColumn('delimiter', t.key(16))
+    .addColumn('dedupe', t.key(16))
+    .execute();
+}
+
+/**
+ * 0002: result rows keyed by an integer file key and an attempt number instead of repeating the
+ * 36-character job id and the attempt token on every row; file_records gains `file_key` and the
+ * per-upload options (encoding, delimiter, dedupe) and loses the export-cache columns nothing wrote.
+ * Existing rows keep their data; a row written under the record's current token gets the record's
+ * attempt number (it stays live), any other row attempt 0 (stale: the next cleanup removes it);
+ * rows of records that no longer exist are dropped. The copy runs in the migration's transaction
+ * where the engine has transactional DDL (SQLite, PostgreSQL).
+ */
+function narrowResultRows(dialect: DialectName): Migration {
+  return {
+    async up(db: AnyKysely) {
+      if (dialect === 'sqlite') await rebuildSqliteFileRecords(db);
+      else await alterServerFileRecords(db, dialect);
+      for (const [table, extra] of [
+        ['clean_data', []],
+        ['error_logs', ['errors', 'message']],
+      ] as const) {
+        const next = `${table}_next`;
+        await narrowResultTable(db, dialect, next, extra).execute();
+        const columns = ['sheet_index', 'row_number', 'data', ...extra];
+        await db
+          .insertInto(next)
+          .columns(['file_key', 'attempt', ...columns])
+          .expression(
+            db
+              .selectFrom(`${table} as r`)
+              .innerJoin('file_records as f', 'f.job_id', 'r.job_id')
+              .select(['f.file_key', sql<number>`case when f.attempt_token = r.attempt_token then f.attempts else 0 end`.as('attempt')])
+              .select(columns.map((c) => `r.${c}`)),
+          )
+          .execute();
+        await db.schema.dropTable(table).execute();
+        await db.schema.alterTable(next).renameTo(table).execute();
+      }
+    },
+  };
+}
+
 /**
  * The schema history, in code so it ships inside `dist/` (no migration files read at run time).
  * Names sort in application order; never rename or edit an applied migration, add a new one.
@@ -137,5 +285,6 @@ function initialSchema(dialect: DialectName): Migration {
 export function storageMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
+    '0002_narrow_result_rows': narrowResultRows(dialect),
   };
 }

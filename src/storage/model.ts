@@ -34,10 +34,6 @@ export interface FileRecord {
   statistics: ProcessStatistics | null;
   /** How every sheet was cleaned; null until completed. */
   layout: SheetLayout[] | null;
-  /** File-store key of the cached clean-data export, if one was generated. */
-  cleanFilePath: string | null;
-  /** File-store key of the cached exceptions export, if one was generated. */
-  exceptionFilePath: string | null;
   /** Why the job failed (an ErrorCode or a driver/system code); null unless failed. */
   errorCode: string | null;
   errorMessage: string | null;
@@ -46,6 +42,12 @@ export interface FileRecord {
   /** Token of the current processing attempt; null when no attempt is running. */
   attemptToken: string | null;
   updatedAt: Date;
+  /** Text encoding the uploader chose for a CSV (e.g. 'gb18030'); null: detect. */
+  encoding: string | null;
+  /** Field delimiter the uploader chose for a CSV (e.g. ';', '\t'); null: detect. */
+  delimiter: string | null;
+  /** Duplicate-row handling the uploader chose (e.g. 'exact'); null: off. */
+  dedupe: string | null;
 }
 
 /** What the upload path knows when it creates a record; the record starts `pending`. */
@@ -60,6 +62,10 @@ export interface NewFileRecord {
   columnTypes?: Record<string, ColumnType> | null;
   /** Defaults to the database clock (`options.now`). */
   uploadedAt?: Date;
+  /** Per-upload options carried to the worker (see {@link FileRecord}); absent or null: none. */
+  encoding?: string | null;
+  delimiter?: string | null;
+  dedupe?: string | null;
 }
 
 /**
@@ -72,8 +78,6 @@ export interface FileRecordPatch {
   enqueuedAt?: Date | null;
   errorCode?: string | null;
   errorMessage?: string | null;
-  cleanFilePath?: string | null;
-  exceptionFilePath?: string | null;
 }
 
 /** Columns the file list can be sorted by. */
@@ -126,8 +130,6 @@ export interface RemovedJobFiles {
   jobId: string;
   fileId: string;
   storageKey: string;
-  cleanFilePath: string | null;
-  exceptionFilePath: string | null;
 }
 
 /** Filters and order of `findRecordsByStatus`. */

@@ -11,7 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
-import { jobNotFound } from './attempt-ledger.js';
+import { jobNotFound, type AttemptOwner } from './attempt-ledger.js';
 import type { DialectAdapter, ResultRowSelection, ResultTable } from './dialects/adapter.js';
 import type { PageQuery, ResultCounts, StoredException } from './model.js';
 import type { StorageSchema } from './schema.js';
@@ -42,6 +42,12 @@ export function assertPage(query: PageQuery): void {
   }
 }
 
+function assertChunkSize(chunkSize: number): void {
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    throw new AppError('INVALID_REQUEST', 'chunkSize must be a positive integer', { chunkSize });
+  }
+}
+
 export class ResultRows {
   constructor(
     private readonly adapter: DialectAdapter,
@@ -60,13 +66,13 @@ export class ResultRows {
       this.db
         .selectFrom('clean_data')
         .select(['sheet_index', 'row_number', 'data'])
-        .where('job_id', '=', jobId)
+        .where('file_key', '=', totals.fileKey)
         .orderBy('sheet_index')
         .orderBy('row_number')
         .limit(query.pageSize)
         .offset((query.page - 1) * query.pageSize)
         .execute(),
-      totals.completed ? totals.cleanRows : this.countTable('clean_data', jobId),
+      totals.completed ? totals.cleanRows : this.countTable('clean_data', totals.fileKey),
     ]);
     return { rows: rows.map(toCleanRecord), total };
   }
@@ -79,24 +85,27 @@ export class ResultRows {
       this.db
         .selectFrom('error_logs')
         .select(['sheet_index', 'row_number', 'data', 'errors', 'message'])
-        .where('job_id', '=', jobId)
+        .where('file_key', '=', totals.fileKey)
         .orderBy('sheet_index')
         .orderBy('row_number')
         .limit(query.pageSize)
         .offset((query.page - 1) * query.pageSize)
         .execute(),
-      totals.completed ? totals.exceptionRows : this.countTable('error_logs', jobId),
+      totals.completed ? totals.exceptionRows : this.countTable('error_logs', totals.fileKey),
     ]);
     return { rows: rows.map(toStoredException), total };
   }
 
   /** See Database.streamCleanRows. */
   async *streamClean(jobId: string, chunkSize: number): AsyncGenerator<CleanRecord[]> {
-    for await (const rows of this.keysetScan('clean_data', jobId, chunkSize, (sheet, after, limit) =>
+    assertChunkSize(chunkSize);
+    const fileKey = await this.fileKeyOf(jobId);
+    if (fileKey === undefined) return;
+    for await (const rows of this.keysetScan('clean_data', fileKey, chunkSize, (sheet, after, limit) =>
       this.db
         .selectFrom('clean_data')
         .select(['sheet_index', 'row_number', 'data'])
-        .where('job_id', '=', jobId)
+        .where('file_key', '=', fileKey)
         .where('sheet_index', '=', sheet)
         .where('row_number', '>', after)
         .orderBy('row_number')
@@ -109,11 +118,14 @@ export class ResultRows {
 
   /** See Database.streamExceptionRows. */
   async *streamExceptions(jobId: string, chunkSize: number): AsyncGenerator<StoredException[]> {
-    for await (const rows of this.keysetScan('error_logs', jobId, chunkSize, (sheet, after, limit) =>
+    assertChunkSize(chunkSize);
+    const fileKey = await this.fileKeyOf(jobId);
+    if (fileKey === undefined) return;
+    for await (const rows of this.keysetScan('error_logs', fileKey, chunkSize, (sheet, after, limit) =>
       this.db
         .selectFrom('error_logs')
         .select(['sheet_index', 'row_number', 'data', 'errors', 'message'])
-        .where('job_id', '=', jobId)
+        .where('file_key', '=', fileKey)
         .where('sheet_index', '=', sheet)
         .where('row_number', '>', after)
         .orderBy('row_number')
@@ -124,11 +136,25 @@ export class ResultRows {
     }
   }
 
-  /** Rows stored for a job right now, read through `db` (a transaction, or the pool). */
-  async count(jobId: string, db: Kysely<StorageSchema> = this.db): Promise<ResultCounts> {
-    const cleanRows = await this.countTable('clean_data', jobId, db);
-    const exceptionRows = await this.countTable('error_logs', jobId, db);
-    return { cleanRows, exceptionRows };
+  /** Rows stored for a job right now (0 and 0 for an unknown job). */
+  async count(jobId: string): Promise<ResultCounts> {
+    const fileKey = await this.fileKeyOf(jobId);
+    if (fileKey === undefined) return { cleanRows: 0, exceptionRows: 0 };
+    return { cleanRows: await this.countTable('clean_data', fileKey), exceptionRows: await this.countTable('error_logs', fileKey) };
+  }
+
+  /** Rows stored by one attempt, read through `db` (the completing transaction). */
+  async countOfAttempt(owner: AttemptOwner, db: Kysely<StorageSchema>): Promise<ResultCounts> {
+    const count = async (table: ResultTable) => {
+      const row = await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('file_key', '=', owner.fileKey)
+        .where('attempt', '=', owner.attempt)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    };
+    return { cleanRows: await count('clean_data'), exceptionRows: await count('error_logs') };
   }
 
   /**
@@ -138,25 +164,41 @@ export class ResultRows {
    * after a cancel) may own the job and have stored rows.
    */
   async deleteRows(jobId: string, which: ResultRowSelection): Promise<void> {
+    const fileKey = await this.fileKeyOf(jobId);
+    if (fileKey === undefined) return;
     for (const table of ['clean_data', 'error_logs'] as const) {
-      while ((await this.adapter.deleteResultChunk(table, jobId, which, this.deleteChunkSize)) >= this.deleteChunkSize);
+      while ((await this.adapter.deleteResultChunk(table, fileKey, which, this.deleteChunkSize)) >= this.deleteChunkSize);
     }
   }
 
-  private async countTable(table: ResultTable, jobId: string, db: Kysely<StorageSchema> = this.db): Promise<number> {
-    const row = await db
+  private async fileKeyOf(jobId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('file_records').select('file_key').where('job_id', '=', jobId).executeTakeFirst();
+    return row && Number(row.file_key);
+  }
+
+  private async countTable(table: ResultTable, fileKey: number): Promise<number> {
+    const row = await this.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll().as('n'))
-      .where('job_id', '=', jobId)
+      .where('file_key', '=', fileKey)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
-  /** Status and (for completed jobs, verified at completion) row totals of a job. */
-  private async totals(jobId: string): Promise<{ completed: boolean; cleanRows: number; exceptionRows: number }> {
-    const row = await this.db.selectFrom('file_records').select(['status', 'cleaned_rows', 'exception_rows']).where('job_id', '=', jobId).executeTakeFirst();
+  /** Key, status and (for completed jobs, verified at completion) row totals of a job. */
+  private async totals(jobId: string): Promise<{ fileKey: number; completed: boolean; cleanRows: number; exceptionRows: number }> {
+    const row = await this.db
+      .selectFrom('file_records')
+      .select(['file_key', 'status', 'cleaned_rows', 'exception_rows'])
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
     if (!row) throw jobNotFound(jobId);
-    return { completed: row.status === 'completed', cleanRows: Number(row.cleaned_rows), exceptionRows: Number(row.exception_rows) };
+    return {
+      fileKey: Number(row.file_key),
+      completed: row.status === 'completed',
+      cleanRows: Number(row.cleaned_rows),
+      exceptionRows: Number(row.exception_rows),
+    };
   }
 
   /**
@@ -166,14 +208,11 @@ export class ResultRows {
    */
   private async *keysetScan<Row extends { row_number: number }>(
     table: ResultTable,
-    jobId: string,
+    fileKey: number,
     chunkSize: number,
     fetch: (sheet: number, afterRow: number, limit: number) => Promise<Row[]>,
   ): AsyncGenerator<Row[]> {
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
-      throw new AppError('INVALID_REQUEST', 'chunkSize must be a positive integer', { chunkSize });
-    }
-    let sheet = await this.nextSheet(table, jobId, KEYSET_START);
+    let sheet = await this.nextSheet(table, fileKey, KEYSET_START);
     while (sheet !== undefined) {
       let after = KEYSET_START;
       for (;;) {
@@ -182,15 +221,15 @@ export class ResultRows {
         if (rows.length < chunkSize) break;
         after = Number(rows[rows.length - 1].row_number);
       }
-      sheet = await this.nextSheet(table, jobId, sheet);
+      sheet = await this.nextSheet(table, fileKey, sheet);
     }
   }
 
-  private async nextSheet(table: ResultTable, jobId: string, after: number): Promise<number | undefined> {
+  private async nextSheet(table: ResultTable, fileKey: number, after: number): Promise<number | undefined> {
     const row = await this.db
       .selectFrom(table)
       .select('sheet_index')
-      .where('job_id', '=', jobId)
+      .where('file_key', '=', fileKey)
       .where('sheet_index', '>', after)
       .orderBy('sheet_index')
       .limit(1)

@@ -204,7 +204,7 @@ describe('MySQL connection loss', () => {
       await expect
         .poll(
           async () => {
-            waiting = await ourConnections('select status, attempt_token from file_records%');
+            waiting = await ourConnections('select status, attempt_token%from file_records%');
             return waiting.length;
           },
           { timeout: 10_000 },

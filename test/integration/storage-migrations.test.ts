@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/storage/index.js';
 import { createIsolatedDatabase, sampleFileRecord, testDatabases, type IsolatedDatabase } from '../support/databases.js';
 
+const ALL_MIGRATIONS = ['0001_initial_schema', '0002_narrow_result_rows'];
+
 const STORAGE_MODULE = fileURLToPath(new URL('../../src/storage/index.ts', import.meta.url));
 
 /**
@@ -44,7 +46,7 @@ describe.each(testDatabases())('migrations on $name', ({ name }) => {
   it('creates the schema once; migrating again changes nothing and keeps the data', async () => {
     const db = createDatabase(scratch.url);
     try {
-      expect(await db.migrate()).toEqual(['0001_initial_schema']);
+      expect(await db.migrate()).toEqual(ALL_MIGRATIONS);
       const record = await db.createFileRecord(sampleFileRecord());
       expect(await db.migrate()).toEqual([]);
       expect((await db.getFileRecord(record.id))?.jobId).toBe(record.jobId);
@@ -75,7 +77,7 @@ describe.each(testDatabases())('migrations on $name', ({ name }) => {
     try {
       const [a, b] = await Promise.all([first.migrate(), second.migrate()]);
       // Exactly one of them applied the migration; the other found it applied.
-      expect([...a, ...b]).toEqual(['0001_initial_schema']);
+      expect([...a, ...b]).toEqual(ALL_MIGRATIONS);
       await first.createFileRecord(sampleFileRecord());
       expect((await second.listFileRecords({ page: 1, pageSize: 10 })).total).toBe(1);
     } finally {

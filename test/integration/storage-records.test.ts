@@ -96,13 +96,14 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
       processingTimeMs: null,
       statistics: null,
       layout: null,
-      cleanFilePath: null,
-      exceptionFilePath: null,
       errorCode: null,
       errorMessage: null,
       attempts: 0,
       attemptToken: null,
       updatedAt: clock,
+      encoding: null,
+      delimiter: null,
+      dedupe: null,
     };
     expect(created).toEqual(expected);
     expect(await db.getFileRecord(input.id)).toEqual(expected);
@@ -159,16 +160,21 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
     expect(await rejectionCode(db.listFileRecords({ page: 1, pageSize: 1.5 }))).toBe('INVALID_REQUEST');
   });
 
-  it('updates enqueue time, error and export paths', async () => {
+  it('stores the per-upload options (encoding, delimiter, dedupe) given at creation', async () => {
+    const input = sampleFileRecord({ encoding: 'gb18030', delimiter: '\t', dedupe: 'exact' });
+    const created = await db.createFileRecord(input);
+    expect(created).toMatchObject({ encoding: 'gb18030', delimiter: '\t', dedupe: 'exact' });
+    expect(await db.getFileRecordByJobId(input.jobId)).toMatchObject({ encoding: 'gb18030', delimiter: '\t', dedupe: 'exact' });
+  });
+
+  it('updates enqueue time and error', async () => {
     const record = await db.createFileRecord(sampleFileRecord());
     clock = new Date('2024-03-01T08:00:05.123Z');
-    const updated = await db.updateFileRecord(record.jobId, { enqueuedAt: clock, errorMessage: '排队中', cleanFilePath: 'exports/x/clean.xlsx' });
+    const updated = await db.updateFileRecord(record.jobId, { enqueuedAt: clock, errorMessage: '排队中' });
     expect(updated).toMatchObject({
       status: 'pending',
       enqueuedAt: clock,
       errorMessage: '排队中',
-      cleanFilePath: 'exports/x/clean.xlsx',
-      exceptionFilePath: null,
       updatedAt: clock,
     });
     expect(await rejectionCode(db.updateFileRecord('no-such-job', { enqueuedAt: clock }))).toBe('JOB_NOT_FOUND');
@@ -400,8 +406,6 @@ describe.each(testDatabases())('file records on $name', ({ name }) => {
         jobId: oldCompleted.jobId,
         fileId: oldCompleted.id,
         storageKey: oldCompleted.storageKey,
-        cleanFilePath: oldCompleted.cleanFilePath,
-        exceptionFilePath: null,
       });
       expect(await db.getFileRecordByJobId(oldCompleted.jobId)).toBeUndefined();
       expect(await db.countResults(oldCompleted.jobId)).toEqual({ cleanRows: 0, exceptionRows: 0 });

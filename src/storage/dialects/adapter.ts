@@ -38,8 +38,8 @@ export interface DialectAdapter {
    * record under its lock and passes it to `check` (which throws when the attempt is stale).
    */
   writeResults(batch: EncodedBatch, check: AttemptCheck): Promise<WrittenCounts>;
-  /** Deletes at most `limit` rows of a job from `table`; returns how many went. */
-  deleteResultChunk(table: ResultTable, jobId: string, which: ResultRowSelection, limit: number): Promise<number>;
+  /** Deletes at most `limit` rows of a file from `table`; returns how many went. */
+  deleteResultChunk(table: ResultTable, fileKey: number, which: ResultRowSelection, limit: number): Promise<number>;
   /** Closes the pool, connection and any writer thread. */
   close(): Promise<void>;
 }

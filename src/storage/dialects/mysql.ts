@@ -11,7 +11,7 @@
 import { Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool } from 'mysql2';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptRow } from '../attempt-ledger.js';
+import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow } from '../attempt-ledger.js';
 import type { ConnectOptions } from '../connection.js';
 import { reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
@@ -44,7 +44,7 @@ async function insertChunks(
 ): Promise<number> {
   // A duplicate key is skipped, as ON CONFLICT DO NOTHING does elsewhere (the pool turns FOUND_ROWS
   // off, so a skipped row does not count as affected).
-  const tail = ' on duplicate key update id = id';
+  const tail = ' on duplicate key update file_key = file_key';
   let stored = 0;
   let start = 0;
   while (start < rows.length) {
@@ -71,23 +71,28 @@ async function insertChunks(
   return stored;
 }
 
-async function insertBatch(connection: PoolConnection, batch: EncodedBatch, chunkRows: number, maxAllowedPacket: number): Promise<WrittenCounts> {
-  const { jobId, token } = batch;
-  const fixed = Buffer.byteLength(jobId) + Buffer.byteLength(token) + 64;
+async function insertBatch(
+  connection: PoolConnection,
+  batch: EncodedBatch,
+  { fileKey, attempt }: AttemptOwner,
+  chunkRows: number,
+  maxAllowedPacket: number,
+): Promise<WrittenCounts> {
+  const fixed = 64;
   const options = { chunkRows: Math.min(chunkRows, MYSQL_MAX_ROWS_PER_STATEMENT), budget: packetBudget(maxAllowedPacket) };
   const cleanRows = await insertChunks(
     connection,
-    'insert into clean_data (job_id, attempt_token, sheet_index, `row_number`, data) values ',
+    'insert into clean_data (file_key, attempt, sheet_index, `row_number`, data) values ',
     '(?, ?, ?, ?, ?)',
-    batch.clean.map((r) => [jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values)]),
+    batch.clean.map((r) => [fileKey, attempt, r.sheetIndex, r.rowNumber, JSON.stringify(r.values)]),
     (row) => fixed + Buffer.byteLength(row[4] as string),
     options,
   );
   const exceptionRows = await insertChunks(
     connection,
-    'insert into error_logs (job_id, attempt_token, sheet_index, `row_number`, data, errors, message) values ',
+    'insert into error_logs (file_key, attempt, sheet_index, `row_number`, data, errors, message) values ',
     '(?, ?, ?, ?, ?, ?, ?)',
-    batch.exceptions.map((r, i) => [jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values), JSON.stringify(r.errors), reasonAt(batch, i)]),
+    batch.exceptions.map((r, i) => [fileKey, attempt, r.sheetIndex, r.rowNumber, JSON.stringify(r.values), JSON.stringify(r.errors), reasonAt(batch, i)]),
     (row) => fixed + Buffer.byteLength(row[4] as string) + Buffer.byteLength(row[5] as string) + Buffer.byteLength(row[6] as string),
     options,
   );
@@ -143,11 +148,15 @@ export class MysqlAdapter implements DialectAdapter {
 
   async writeResults(batch: EncodedBatch, check: AttemptCheck): Promise<WrittenCounts> {
     const maxAllowedPacket = await this.#maxAllowedPacketOnce();
-    return this.#fenced(batch, check, (connection) => insertBatch(connection, batch, this.#batchSize, maxAllowedPacket));
+    return this.#fenced(batch, check, (connection, owner) => insertBatch(connection, batch, owner, this.#batchSize, maxAllowedPacket));
   }
 
   /** BEGIN, lock and check the record, `write`, COMMIT — on a pool connection of its own. */
-  async #fenced(batch: EncodedBatch, check: AttemptCheck, write: (connection: PoolConnection) => Promise<WrittenCounts>): Promise<WrittenCounts> {
+  async #fenced(
+    batch: EncodedBatch,
+    check: AttemptCheck,
+    write: (connection: PoolConnection, owner: AttemptOwner) => Promise<WrittenCounts>,
+  ): Promise<WrittenCounts> {
     const connection = await new Promise<PoolConnection>((resolve, reject) => {
       this.#pool.getConnection((err, raw) => (err ? reject(err) : resolve(raw.promise())));
     });
@@ -156,8 +165,7 @@ export class MysqlAdapter implements DialectAdapter {
       await connection.query('begin');
       try {
         const [rows] = await connection.query<RowDataPacket[]>(fenceQuery('?', true), [batch.jobId]);
-        check(rows[0] as AttemptRow | undefined);
-        const counts = await write(connection);
+        const counts = await write(connection, check(rows[0] as AttemptRow | undefined));
         await connection.query('commit');
         return counts;
       } catch (err) {
@@ -185,10 +193,10 @@ export class MysqlAdapter implements DialectAdapter {
     return this.#maxAllowedPacket;
   }
 
-  async deleteResultChunk(table: ResultTable, jobId: string, which: ResultRowSelection, limit: number): Promise<number> {
+  async deleteResultChunk(table: ResultTable, fileKey: number, which: ResultRowSelection, limit: number): Promise<number> {
     // MySQL cannot LIMIT inside an IN subquery, but has DELETE … LIMIT.
     const result = await this.transaction((db) => {
-      let query = db.deleteFrom(table).where('job_id', '=', jobId);
+      let query = db.deleteFrom(table).where('file_key', '=', fileKey);
       if (which === 'stale') query = query.where((eb) => eb.not(ofLiveAttempt(table)));
       return query.limit(limit).executeTakeFirst();
     });

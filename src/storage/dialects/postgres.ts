@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptRow } from '../attempt-ledger.js';
+import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow } from '../attempt-ledger.js';
 import type { ConnectOptions } from '../connection.js';
 import { reasonAt, tsvText, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
@@ -50,15 +50,15 @@ async function copyRows(client: pg.PoolClient, statement: string, count: number,
 }
 
 /** COPY of both tables on the caller's client, inside its transaction. */
-async function copyBatch(client: pg.PoolClient, batch: EncodedBatch): Promise<WrittenCounts> {
-  const prefix = `${tsvText(batch.jobId)}\t${tsvText(batch.token)}\t`;
-  const cleanRows = await copyRows(client, 'copy clean_data (job_id, attempt_token, sheet_index, "row_number", data) from stdin', batch.clean.length, (i) => {
+async function copyBatch(client: pg.PoolClient, batch: EncodedBatch, { fileKey, attempt }: AttemptOwner): Promise<WrittenCounts> {
+  const prefix = `${fileKey}\t${attempt}\t`;
+  const cleanRows = await copyRows(client, 'copy clean_data (file_key, attempt, sheet_index, "row_number", data) from stdin', batch.clean.length, (i) => {
     const r = batch.clean[i];
     return `${prefix}${r.sheetIndex}\t${r.rowNumber}\t${tsvText(JSON.stringify(r.values))}\n`;
   });
   const exceptionRows = await copyRows(
     client,
-    'copy error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) from stdin',
+    'copy error_logs (file_key, attempt, sheet_index, "row_number", data, errors, message) from stdin',
     batch.exceptions.length,
     (i) => {
       const r = batch.exceptions[i];
@@ -69,21 +69,20 @@ async function copyBatch(client: pg.PoolClient, batch: EncodedBatch): Promise<Wr
 }
 
 /** INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO NOTHING: skips rows already stored. */
-async function insertSkippingDuplicates(client: pg.PoolClient, batch: EncodedBatch): Promise<WrittenCounts> {
-  const { jobId, token } = batch;
+async function insertSkippingDuplicates(client: pg.PoolClient, batch: EncodedBatch, { fileKey, attempt }: AttemptOwner): Promise<WrittenCounts> {
   const clean = await client.query(
-    `insert into clean_data (job_id, attempt_token, sheet_index, "row_number", data)
+    `insert into clean_data (file_key, attempt, sheet_index, "row_number", data)
      select $1, $2, u.s, u.r, u.d from unnest($3::int[], $4::int[], $5::text[]) as u(s, r, d)
      on conflict do nothing`,
-    [jobId, token, batch.clean.map((r) => r.sheetIndex), batch.clean.map((r) => r.rowNumber), batch.clean.map((r) => JSON.stringify(r.values))],
+    [fileKey, attempt, batch.clean.map((r) => r.sheetIndex), batch.clean.map((r) => r.rowNumber), batch.clean.map((r) => JSON.stringify(r.values))],
   );
   const exceptions = await client.query(
-    `insert into error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message)
+    `insert into error_logs (file_key, attempt, sheet_index, "row_number", data, errors, message)
      select $1, $2, u.s, u.r, u.d, u.e, u.m from unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[]) as u(s, r, d, e, m)
      on conflict do nothing`,
     [
-      jobId,
-      token,
+      fileKey,
+      attempt,
       batch.exceptions.map((r) => r.sheetIndex),
       batch.exceptions.map((r) => r.rowNumber),
       batch.exceptions.map((r) => JSON.stringify(r.values)),
@@ -148,7 +147,7 @@ export class PostgresAdapter implements DialectAdapter {
   async #fenced(
     batch: EncodedBatch,
     check: AttemptCheck,
-    write: (client: pg.PoolClient, batch: EncodedBatch) => Promise<WrittenCounts>,
+    write: (client: pg.PoolClient, batch: EncodedBatch, owner: AttemptOwner) => Promise<WrittenCounts>,
   ): Promise<WrittenCounts> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
@@ -156,8 +155,7 @@ export class PostgresAdapter implements DialectAdapter {
       await client.query('begin; set local synchronous_commit = off');
       try {
         const { rows } = await client.query<AttemptRow>(fenceQuery('$1', true), [batch.jobId]);
-        check(rows[0]);
-        const counts = await write(client, batch);
+        const counts = await write(client, batch, check(rows[0]));
         await client.query('commit');
         return counts;
       } catch (err) {
@@ -172,11 +170,15 @@ export class PostgresAdapter implements DialectAdapter {
     }
   }
 
-  async deleteResultChunk(table: ResultTable, jobId: string, which: ResultRowSelection, limit: number): Promise<number> {
+  async deleteResultChunk(table: ResultTable, fileKey: number, which: ResultRowSelection, limit: number): Promise<number> {
     const result = await this.transaction((db) => {
-      let ids = db.selectFrom(table).select('id').where('job_id', '=', jobId);
-      if (which === 'stale') ids = ids.where((eb) => eb.not(ofLiveAttempt(table)));
-      return db.deleteFrom(table).where('id', 'in', ids.limit(limit)).executeTakeFirst();
+      let keys = db.selectFrom(table).select(['sheet_index', 'row_number']).where('file_key', '=', fileKey);
+      if (which === 'stale') keys = keys.where((eb) => eb.not(ofLiveAttempt(table)));
+      return db
+        .deleteFrom(table)
+        .where('file_key', '=', fileKey)
+        .where((eb) => eb(eb.refTuple('sheet_index', 'row_number'), 'in', keys.limit(limit).$asTuple('sheet_index', 'row_number')))
+        .executeTakeFirst();
     });
     return Number(result.numDeletedRows);
   }

@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
-import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptRow } from '../attempt-ledger.js';
+import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow } from '../attempt-ledger.js';
 import { reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
 import type { DialectAdapter, ResultRowSelection, ResultTable } from './adapter.js';
@@ -83,16 +83,10 @@ export class SqliteRowWriter {
       one: sqlite.prepare(`${head} ${placeholders} on conflict do nothing`),
       group: sqlite.prepare(`${head} ${Array<string>(SQLITE_ROWS_PER_STATEMENT).fill(placeholders).join(',')} on conflict do nothing`),
     });
-    this.clean = prepare('insert into clean_data (job_id, attempt_token, sheet_index, "row_number", data) values', '(?, ?, ?, ?, ?)');
-    this.exceptions = prepare(
-      'insert into error_logs (job_id, attempt_token, sheet_index, "row_number", data, errors, message) values',
-      '(?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.clean = prepare('insert into clean_data (file_key, attempt, sheet_index, "row_number", data) values', '(?, ?, ?, ?, ?)');
+    this.exceptions = prepare('insert into error_logs (file_key, attempt, sheet_index, "row_number", data, errors, message) values', '(?, ?, ?, ?, ?, ?, ?)');
     this.fence = sqlite.prepare(fenceQuery('?', false));
-    const run = sqlite.transaction((batch: EncodedBatch, check: AttemptCheck) => {
-      check(this.fence.get(batch.jobId));
-      return this.insert(batch);
-    });
+    const run = sqlite.transaction((batch: EncodedBatch, check: AttemptCheck) => this.insert(batch, check(this.fence.get(batch.jobId))));
     this.transaction = (batch, check) => run.immediate(batch, check);
   }
 
@@ -101,15 +95,14 @@ export class SqliteRowWriter {
     return this.transaction(batch, check);
   }
 
-  private insert(batch: EncodedBatch): WrittenCounts {
-    const { jobId, token } = batch;
+  private insert(batch: EncodedBatch, { fileKey, attempt }: AttemptOwner): WrittenCounts {
     const cleanRows = insertGrouped(this.clean, batch.clean.length, (i, params) => {
       const r = batch.clean[i];
-      params.push(jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values));
+      params.push(fileKey, attempt, r.sheetIndex, r.rowNumber, JSON.stringify(r.values));
     });
     const exceptionRows = insertGrouped(this.exceptions, batch.exceptions.length, (i, params) => {
       const r = batch.exceptions[i];
-      params.push(jobId, token, r.sheetIndex, r.rowNumber, JSON.stringify(r.values), JSON.stringify(r.errors), reasonAt(batch, i));
+      params.push(fileKey, attempt, r.sheetIndex, r.rowNumber, JSON.stringify(r.values), JSON.stringify(r.errors), reasonAt(batch, i));
     });
     return { cleanRows, exceptionRows };
   }
@@ -195,11 +188,15 @@ export class SqliteAdapter implements DialectAdapter {
     return this.#lock.run(() => writer.write(batch, check));
   }
 
-  async deleteResultChunk(table: ResultTable, jobId: string, which: ResultRowSelection, limit: number): Promise<number> {
+  async deleteResultChunk(table: ResultTable, fileKey: number, which: ResultRowSelection, limit: number): Promise<number> {
     const result = await this.transaction((db) => {
-      let ids = db.selectFrom(table).select('id').where('job_id', '=', jobId);
-      if (which === 'stale') ids = ids.where((eb) => eb.not(ofLiveAttempt(table)));
-      return db.deleteFrom(table).where('id', 'in', ids.limit(limit)).executeTakeFirst();
+      let keys = db.selectFrom(table).select(['sheet_index', 'row_number']).where('file_key', '=', fileKey);
+      if (which === 'stale') keys = keys.where((eb) => eb.not(ofLiveAttempt(table)));
+      return db
+        .deleteFrom(table)
+        .where('file_key', '=', fileKey)
+        .where((eb) => eb(eb.refTuple('sheet_index', 'row_number'), 'in', keys.limit(limit).$asTuple('sheet_index', 'row_number')))
+        .executeTakeFirst();
     });
     return Number(result.numDeletedRows);
   }
