@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'PROCESSING_TIMEOUT'
   | 'CANCELLED'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'SERVER_BUSY'
+  | 'INSUFFICIENT_STORAGE';
 
 /** An error the product expects and can explain: a code, a (Chinese) message for users, details. */
 export class AppError extends Error {

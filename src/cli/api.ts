@@ -1,5 +1,5 @@
 import { Metrics } from '../http/metrics.js';
-import { buildApp } from '../http/app.js';
+import { buildApp, ExposureError } from '../http/app.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { RecoveryManager } from '../queue/recovery-manager.js';
 import { TaskProducer } from '../queue/task-producer.js';
@@ -17,17 +17,19 @@ export async function runApi(): Promise<void> {
   // With the database, timed-out and cancelled tasks (failed jobs in BullMQ) count as their own outcomes.
   const metrics = new Metrics(queue, db);
   const producer = new TaskProducer({ db, fileStore, queue, logger, maxFileSize: () => config.current.MAX_FILE_SIZE });
-  const app = await buildApp({
-    config,
-    db,
-    fileStore,
-    queue,
-    producer,
-    metrics,
-    logger,
-    version: packageVersion(),
-    parseLimits: () => parseLimitsOf(config.current),
-  });
+  let app;
+  try {
+    app = await buildApp({ config, db, fileStore, queue, producer, metrics, logger, version: packageVersion(), parseLimits: () => parseLimitsOf(config.current) });
+  } catch (err) {
+    if (!(err instanceof ExposureError)) throw err;
+    // Refused before listening: say what to do, on the console as well as in the log.
+    logger.fatal(err.message);
+    process.stderr.write(`dcs api: ${err.message}\n`);
+    metrics.close();
+    await queue?.close();
+    await rt.close();
+    process.exit(1);
+  }
   const recovery = queue ? new RecoveryManager({ db, queue, config, logger }) : undefined;
   recovery?.start();
   const retention = new RetentionJob({ database: db, fileStore, maxAgeMs: () => config.current.RESULT_TTL_DAYS * 86_400_000, logger });

@@ -127,6 +127,33 @@ export const configSchema = z.object({
   MAX_SHARED_STRINGS: int(1).default(16_000_000),
   MAX_SHARED_STRING_CHARS: int(1).default(128_000_000),
   MAX_SHEETS: int(1).default(256),
+  // HTTP exposure and limits of the API (docs/SECURITY.md).
+  /** Comma-separated host names (or host:port) the API answers besides loopback names; `*` = any. */
+  PUBLIC_HOSTS: optionalString,
+  /** `true` lets the API listen on a non-loopback HOST without API_TOKEN (trusted networks only). */
+  ALLOW_PUBLIC_WITHOUT_TOKEN: flag.default(false),
+  /** Longest time to receive a whole request, body included (slow uploads are cut off). */
+  REQUEST_TIMEOUT_MS: ms(1000).default(600_000),
+  /** Longest time to receive a request's headers. */
+  HEADERS_TIMEOUT_MS: ms(1000).default(30_000),
+  /** A connection idle (nothing received or sent) this long is closed. */
+  CONNECTION_TIMEOUT_MS: ms(1000).default(120_000),
+  /** Requests per client (IP) per second to the API; 0 = no limit. */
+  RATE_LIMIT_PER_SECOND: int(0).default(2000),
+  /** Uploads and previews per client (IP) per minute; 0 = no limit. */
+  UPLOAD_RATE_LIMIT_PER_MINUTE: int(0).default(600),
+  /** Open SSE progress streams per API instance. */
+  MAX_SSE_CONNECTIONS: int(1).default(1000),
+  /** Uploads are refused (507) while the file store's disk has less free space than this. */
+  MIN_FREE_DISK_BYTES: int(0).default(1024 ** 3),
+  /** Previews and synchronous uploads that run at once (each in a worker thread); more wait. */
+  INLINE_CONCURRENCY: int(1, 64).default(2),
+  /** Previews and synchronous uploads that may wait for a thread; more are refused (503). */
+  INLINE_QUEUE: int(0).default(20),
+  /** Time limit of one preview (its thread is stopped after it). */
+  PREVIEW_TIMEOUT_MS: ms(1000).default(30_000),
+  /** Time limit of one synchronous upload's processing. */
+  SYNC_TIMEOUT_MS: ms(1000).default(1_800_000),
 });
 
 export type Config = z.infer<typeof configSchema> & { DATABASE_URL: string };

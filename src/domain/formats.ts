@@ -3,3 +3,6 @@ export type FileFormat = 'csv' | 'xlsx' | 'xls';
 
 /** Formats of the clean and exception downloads. */
 export type ExportFormat = 'xlsx' | 'csv';
+
+/** The two result sets of a task (and of its downloads): the clean rows and the exceptions. */
+export type ResultKind = 'clean' | 'exceptions';

@@ -4,7 +4,7 @@
  */
 export type { CellValue } from './cells.js';
 export { COLUMN_TYPES, type ColumnType } from './columns.js';
-export type { ExportFormat, FileFormat } from './formats.js';
+export type { ExportFormat, FileFormat, ResultKind } from './formats.js';
 export type { CleanRecord, ExceptionRecord, FieldError, FieldErrorType, SheetLayout } from './records.js';
 export { PHASES, type Phase, type ProcessStatistics } from './statistics.js';
 export { FINAL_STATUSES, JOB_STATUSES, type JobStatus, type UnsuccessfulStatus } from './status.js';

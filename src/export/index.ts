@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { ExportSheet, TableWriter } from './types.js';
 import { CsvTableWriter } from './csv.js';
-import type { ExportFormat } from '../domain/index.js';
+import type { ExportFormat, ResultKind } from '../domain/index.js';
 
 export type { ExportSheet, TableWriter } from './types.js';
 export { csvCell, looksLikeFormula } from './csv.js';
@@ -46,3 +46,11 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, { extension: st
   csv: { extension: 'csv', mime: 'text/csv; charset=utf-8' },
   xlsx: { extension: 'xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
 };
+
+/** Base name of each result's export file (`clean_data.csv`, `exception_data_<jobId>.xlsx`). */
+export const EXPORT_BASE_NAMES: Readonly<Record<ResultKind, string>> = { clean: 'clean_data', exceptions: 'exception_data' };
+
+/** File name of an export: `clean_data.xlsx`, or with a suffix (the task id) `clean_data_<suffix>.xlsx`. */
+export function exportFileName(kind: ResultKind, format: ExportFormat, suffix?: string): string {
+  return `${EXPORT_BASE_NAMES[kind]}${suffix ? `_${suffix}` : ''}.${EXPORT_CONTENT_TYPES[format].extension}`;
+}

@@ -1,3 +1,5 @@
+import { homedir, tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 
@@ -23,6 +25,10 @@ const STATUS: Record<ErrorCode, number> = {
   DATABASE_UNAVAILABLE: 503,
   FILE_STORE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  SERVER_BUSY: 503,
+  INSUFFICIENT_STORAGE: 507,
 };
 
 export interface ErrorBody {
@@ -39,7 +45,27 @@ export function errorBody(statusCode: number, errorCode: string, message: string
 
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   const status = STATUS[err.code] ?? 500;
-  return reply.code(status).send(errorBody(status, err.code, err.message, err.details));
+  return reply.code(status).send(errorBody(status, err.code, redactPaths(err.message), err.details === undefined ? undefined : redactPaths(err.details)));
+}
+
+/**
+ * Directories of this machine a message or detail may name (the data directory, the working
+ * directory, the temp and home directories): replaced by `…` so no answer reveals the server's
+ * file layout. Longest first, so a data directory inside the working directory is cut whole.
+ */
+const LOCAL_ROOTS = [...new Set([process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : '', process.cwd(), tmpdir(), homedir()])]
+  .filter((root) => root.length > 1)
+  .sort((a, b) => b.length - a.length);
+const ABSOLUTE_PATH = new RegExp(`(?:${LOCAL_ROOTS.map((root) => root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})[^\\s"'，。：；]*`, 'g');
+
+export function redactPaths<T>(value: T): T {
+  if (LOCAL_ROOTS.length === 0) return value;
+  if (typeof value === 'string') return value.replace(ABSOLUTE_PATH, '…') as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactPaths(v)) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactPaths(v)])) as T;
+  }
+  return value;
 }
 
 const DB_UNAVAILABLE =
@@ -53,6 +79,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendError(reply, error);
     }
     const fe = error as FastifyError;
+    if (fe.validation && fe.validationContext === 'params') {
+      // Every path parameter is an id: a malformed one is INVALID_TASK_ID, as before schemas did it.
+      const given = Object.values(request.params && typeof request.params === 'object' ? request.params : {}).find((v) => typeof v === 'string');
+      return sendError(reply, new AppError('INVALID_TASK_ID', `任务ID格式无效：${String(given ?? '').slice(0, 80)}`));
+    }
     if (fe.validation) {
       return reply.code(400).send(
         errorBody(

@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream';
 import { createRowMapper, createTableWriter } from '../export/index.js';
 import type { Database, FileRecord } from '../storage/index.js';
-import type { CleanRecord, ExceptionRecord, ExportFormat, SheetLayout } from '../domain/index.js';
+import type { CleanRecord, ExceptionRecord, ExportFormat, ResultKind, SheetLayout } from '../domain/index.js';
 
-export type ResultKind = 'clean' | 'exceptions';
+export type { ResultKind } from '../domain/index.js';
 
 /** Rows read from the database per round trip while exporting. */
 const EXPORT_CHUNK = 2000;

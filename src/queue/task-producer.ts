@@ -15,8 +15,10 @@ export const MIME_TYPES: Record<FileFormat, string> = {
   xls: 'application/vnd.ms-excel',
 };
 
-/** An upload in the file store, with a local copy readable until `release()`. */
-export type SavedUpload = SavedFile;
+/** What an uploader may choose besides the file (stored on the file record). */
+export interface UploadOptions {
+  columnTypes?: Record<string, ColumnType>;
+}
 
 /** How long an API request waits for a queue operation before answering QUEUE_UNAVAILABLE. */
 export const QUEUE_CALL_TIMEOUT_MS = 2000;
@@ -93,11 +95,11 @@ export class TaskProducer {
   constructor(private readonly deps: { db: Database; fileStore: FileStore; queue?: QueueManager; logger: Logger; maxFileSize: () => number }) {}
 
   /** Streams an upload into the file store (size-limited); the caller then creates or discards it. */
-  async save(stream: Readable): Promise<SavedUpload> {
+  async save(stream: Readable): Promise<SavedFile> {
     return this.deps.fileStore.save(stream, { maxBytes: this.deps.maxFileSize() });
   }
 
-  async discard(saved: SavedUpload): Promise<void> {
+  async discard(saved: SavedFile): Promise<void> {
     await saved.release().catch(() => undefined);
     await this.deps.fileStore.remove(saved.key).catch(() => undefined);
   }
@@ -106,7 +108,7 @@ export class TaskProducer {
    * Checks a saved upload by content and creates its `pending` record (not yet enqueued).
    * On any rejection the stored file is removed.
    */
-  async create(saved: SavedUpload, filename: string, columnTypes?: Record<string, ColumnType>): Promise<FileRecord> {
+  async create(saved: SavedFile, filename: string, options: UploadOptions = {}): Promise<FileRecord> {
     try {
       if (saved.size === 0) throw new AppError('EMPTY_FILE', '文件为空');
       const format = await detectFormat(saved.path);
@@ -118,7 +120,7 @@ export class TaskProducer {
         fileType: format,
         mimeType: MIME_TYPES[format],
         storageKey: saved.key,
-        columnTypes: columnTypes ?? null,
+        columnTypes: options.columnTypes ?? null,
       });
     } catch (err) {
       await this.discard(saved);

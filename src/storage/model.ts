@@ -82,6 +82,8 @@ export interface FileRecordPatch {
 
 /** Columns the file list can be sorted by. */
 export type FileSortKey = 'uploadedAt' | 'originalName' | 'size' | 'status' | 'totalRows';
+/** Every {@link FileSortKey} (the API's `sortBy` values). */
+export const FILE_SORT_KEYS: readonly FileSortKey[] = ['uploadedAt', 'originalName', 'size', 'status', 'totalRows'];
 
 /** A page of the file list (`GET /files`). Pages start at 1. */
 export interface ListFilesQuery {

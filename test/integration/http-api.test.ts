@@ -19,6 +19,7 @@ import {
   ISO_TIME,
   postForm,
   readCsvRows,
+  openSse,
   readSse,
   readXlsxRows,
   REDIS_URL,
@@ -684,11 +685,12 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
 
     it('cancel while processing: the stream ends with cancelled, the worker stops, no row is kept', async () => {
       if (!held) throw new Error('previous step failed');
-      const stream = readSse(`${idle.baseUrl}${API}/events/${task.taskId}`);
-      await new Promise((r) => setTimeout(r, 200));
+      // The first event is sent once the stream is subscribed: from then on no change is missed.
+      const stream = openSse(`${idle.baseUrl}${API}/events/${task.taskId}`);
+      await stream.subscribed;
       const cancel = await call(idle.baseUrl, `${API}/tasks/${task.taskId}/cancel`, { method: 'POST' });
       expect(cancel.status).toBe(200);
-      const sse = await stream;
+      const sse = await stream.done;
       const statuses = sse.events.map((e) => (JSON.parse(e.data) as CheckStatus).status);
       expect(statuses[0]).toBe('processing');
       expect(statuses.at(-1)).toBe('cancelled');

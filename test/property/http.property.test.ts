@@ -189,7 +189,7 @@ describe.each(testDatabases())('HTTP properties on $name', ({ name: dialect }) =
   /** A stored upload with its pending record, as the upload path leaves it (no HTTP, no queue). */
   async function storedUpload(content: string): Promise<FileRecord> {
     const saved = await producer.save(Readable.from([Buffer.from(content)]));
-    return producer.create(saved, 'p.csv', COLUMN_TYPES as Record<string, 'text'>);
+    return producer.create(saved, 'p.csv', { columnTypes: COLUMN_TYPES as Record<string, 'text'> });
   }
 
   it('sync upload: every row is queryable as clean data or exception; clean + exceptions = totalRows = stored rows', async () => {

@@ -116,30 +116,67 @@ export interface SseEvent {
  */
 export async function readSse(
   url: string,
-  { timeoutMs = 20_000, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {},
+  options: { timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; contentType: string; events: SseEvent[] }> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`SSE stream ${url} still open after ${timeoutMs} ms`)), timeoutMs);
-  try {
-    const res = await fetch(url, { signal: controller.signal, headers });
-    const contentType = res.headers.get('content-type') ?? '';
-    let text = '';
-    const decoder = new TextDecoder();
-    if (res.body) for await (const chunk of res.body) text += decoder.decode(chunk as Uint8Array, { stream: true });
-    const events: SseEvent[] = [];
-    for (const block of text.split('\n\n')) {
-      let event = '';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (event || data.length > 0) events.push({ event: event || 'message', data: data.join('\n') });
-    }
-    return { status: res.status, contentType, events };
-  } finally {
-    clearTimeout(timer);
+  return openSse(url, options).done;
+}
+
+function parseSseBlock(block: string): SseEvent | undefined {
+  let event = '';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data.push(line.slice(6));
   }
+  return event || data.length > 0 ? { event: event || 'message', data: data.join('\n') } : undefined;
+}
+
+/**
+ * Opens an SSE stream: `subscribed` resolves with the first event (the server sends it once the
+ * stream is subscribed to the task's changes), `done` with every event once the server ends it.
+ */
+export function openSse(
+  url: string,
+  { timeoutMs = 20_000, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): { subscribed: Promise<SseEvent>; done: Promise<{ status: number; contentType: string; events: SseEvent[] }> } {
+  let onFirst!: (event: SseEvent) => void;
+  let onNoEvent!: (err: Error) => void;
+  const subscribed = new Promise<SseEvent>((resolve, reject) => {
+    onFirst = resolve;
+    onNoEvent = reject;
+  });
+  subscribed.catch(() => undefined);
+  const done = (async () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`SSE stream ${url} still open after ${timeoutMs} ms`)), timeoutMs);
+    try {
+      const res = await fetch(url, { signal: controller.signal, headers });
+      const contentType = res.headers.get('content-type') ?? '';
+      const events: SseEvent[] = [];
+      let buffer = '';
+      const decoder = new TextDecoder();
+      if (res.body) {
+        for await (const chunk of res.body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const event = parseSseBlock(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+            if (!event) continue;
+            if (events.length === 0) onFirst(event);
+            events.push(event);
+          }
+        }
+      }
+      const last = parseSseBlock(buffer);
+      if (last) events.push(last);
+      return { status: res.status, contentType, events };
+    } finally {
+      clearTimeout(timer);
+      onNoEvent(new Error(`SSE stream ${url} ended without an event`));
+    }
+  })();
+  return { subscribed, done };
 }
 
 // ------------------------------------------------------------------ exports

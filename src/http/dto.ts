@@ -1,20 +1,20 @@
+/**
+ * Response bodies built from storage records (DTO mappers): a file summary, and a task's full
+ * status, which joins the database record with the queue's live progress. Shapes: schemas.ts.
+ */
+import type { Static } from 'typebox';
+import { FINAL_STATUSES } from '../domain/index.js';
 import type { QueueManager } from '../queue/queue-manager.js';
 import { callQueue } from '../queue/task-producer.js';
 import type { FileRecord } from '../storage/index.js';
-import { AppError } from '../errors.js';
-import type { Phase } from '../domain/index.js';
+import type { FileSummary, TaskStatus } from './schemas.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function assertTaskId(id: string): void {
-  if (!UUID.test(id)) throw new AppError('INVALID_TASK_ID', `任务ID格式无效：${id.slice(0, 80)}`);
-}
+export type FileSummaryDto = Static<typeof FileSummary>;
+export type TaskStatusDto = Static<typeof TaskStatus>;
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export const FINAL_STATUSES = new Set(['completed', 'failed', 'timeout', 'cancelled']);
-
-export function fileSummary(r: FileRecord) {
+export function fileSummaryDto(r: FileRecord): FileSummaryDto {
   return {
     id: r.id,
     jobId: r.jobId,
@@ -36,33 +36,13 @@ export function fileSummary(r: FileRecord) {
   };
 }
 
-export interface TaskStatusView {
-  taskId: string;
-  fileId: string;
-  fileName: string;
-  status: FileRecord['status'];
-  progress: number;
-  processedRows: number;
-  totalRows: number;
-  totalIsEstimate: boolean;
-  currentPhase: Phase;
-  estimatedTimeRemaining: number | null;
-  statistics: unknown;
-  createdAt: string | null;
-  startedAt: string | null;
-  completedAt: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  attempts: number;
-}
-
 /**
  * The full task status (SPEC R5): the database record is the truth for status, times and results;
  * the queue adds live progress while the task runs. When Redis is unreachable the answer is still
  * complete, from the database alone.
  */
-export async function taskStatus(record: FileRecord, queue: QueueManager | undefined): Promise<TaskStatusView> {
-  const base: TaskStatusView = {
+export async function taskStatusDto(record: FileRecord, queue: QueueManager | undefined): Promise<TaskStatusDto> {
+  const base: TaskStatusDto = {
     taskId: record.jobId,
     fileId: record.id,
     fileName: record.originalName,
@@ -95,7 +75,7 @@ export async function taskStatus(record: FileRecord, queue: QueueManager | undef
     live = undefined; // Redis down or slow: answer from the database
   }
   const p = live?.progress;
-  if (FINAL_STATUSES.has(record.status)) {
+  if (FINAL_STATUSES.includes(record.status)) {
     // A failed, timed-out or cancelled task keeps showing how far it got (while the queue still
     // holds its job); it never claims an ETA.
     return p
