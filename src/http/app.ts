@@ -84,7 +84,10 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   // Everything under /api except the UI's configuration and the API's own documentation needs the token.
   await app.register(async (api) => {
-    api.addHook('preHandler', requireToken(() => deps.config.current.API_TOKEN));
+    api.addHook(
+      'preHandler',
+      requireToken(() => deps.config.current.API_TOKEN),
+    );
     await api.register(uploadRoutes);
     await api.register(fileRoutes);
     await api.register(resultRoutes);

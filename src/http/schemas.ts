@@ -163,7 +163,14 @@ export const Preview = Type.Object({
 });
 
 const resultPage = <T extends TSchema>(row: T) =>
-  Type.Object({ jobId: Type.String(), columns: Type.Array(Type.String()), data: Type.Array(row), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() });
+  Type.Object({
+    jobId: Type.String(),
+    columns: Type.Array(Type.String()),
+    data: Type.Array(row),
+    total: Type.Integer(),
+    page: Type.Integer(),
+    pageSize: Type.Integer(),
+  });
 
 const Cells = Type.Record(Type.String(), Type.String());
 export const CleanPage = resultPage(Type.Object({ rowNumber: Type.Integer(), sheetName: Type.String(), values: Cells }));
@@ -187,7 +194,10 @@ const Check = Type.Object({
   latencyMs: Type.Optional(Type.Number()),
   error: Type.Optional(Type.String()),
 });
-export const Readiness = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('error')]), checks: Type.Object({ redis: Check, database: Check }) });
+export const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  checks: Type.Object({ redis: Check, database: Check }),
+});
 export const Liveness = Type.Object({ status: Type.Literal('ok') });
 
 export const QueueStats = Type.Object({

@@ -62,11 +62,9 @@ export const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   });
 
-  app.get(
-    '/health/live',
-    { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Liveness } }, config: { rateLimit: false } },
-    async () => ({ status: 'ok' as const }),
-  );
+  app.get('/health/live', { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Liveness } }, config: { rateLimit: false } }, async () => ({
+    status: 'ok' as const,
+  }));
 
   app.get(
     '/health/ready',

@@ -16,7 +16,15 @@ export const resultRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/data-cleaning/data/clean/:jobId',
-    { schema: { tags: ['results'], summary: 'A page of clean rows', params: JobIdParams, querystring: PageQuery, response: { 200: CleanPage, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['results'],
+        summary: 'A page of clean rows',
+        params: JobIdParams,
+        querystring: PageQuery,
+        response: { 200: CleanPage, ...errorResponses },
+      },
+    },
     async (request) => {
       const record = await taskRecord(db, request.params.jobId);
       const { page, pageSize } = request.query;
@@ -41,7 +49,13 @@ export const resultRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/data-cleaning/data/exceptions/:jobId',
     {
-      schema: { tags: ['results'], summary: 'A page of exception rows', params: JobIdParams, querystring: PageQuery, response: { 200: ExceptionPage, ...errorResponses } },
+      schema: {
+        tags: ['results'],
+        summary: 'A page of exception rows',
+        params: JobIdParams,
+        querystring: PageQuery,
+        response: { 200: ExceptionPage, ...errorResponses },
+      },
     },
     async (request) => {
       const record = await taskRecord(db, request.params.jobId);

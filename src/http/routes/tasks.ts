@@ -41,7 +41,12 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/data-cleaning/tasks/:taskId/retry',
     {
-      schema: { tags: ['tasks'], summary: 'Retry a failed, timed-out or cancelled task', params: TaskIdParams, response: { 200: TaskTransition, ...errorResponses } },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Retry a failed, timed-out or cancelled task',
+        params: TaskIdParams,
+        response: { 200: TaskTransition, ...errorResponses },
+      },
     },
     async (request) => {
       const result = await tasks.retry(await taskRecord(db, request.params.taskId));
