@@ -19,7 +19,17 @@ export async function runApi(): Promise<void> {
   const producer = new TaskProducer({ db, fileStore, queue, logger, maxFileSize: () => config.current.MAX_FILE_SIZE });
   let app;
   try {
-    app = await buildApp({ config, db, fileStore, queue, producer, metrics, logger, version: packageVersion(), parseLimits: () => parseLimitsOf(config.current) });
+    app = await buildApp({
+      config,
+      db,
+      fileStore,
+      queue,
+      producer,
+      metrics,
+      logger,
+      version: packageVersion(),
+      parseLimits: () => parseLimitsOf(config.current),
+    });
   } catch (err) {
     if (!(err instanceof ExposureError)) throw err;
     // Refused before listening: say what to do, on the console as well as in the log.
