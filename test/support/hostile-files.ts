@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import XLSX from '@e965/xlsx';
 import iconv from 'iconv-lite';
 import type { ErrorCode } from '../../src/errors.js';
-import { DATE_STYLES_XML, minimalXlsxEntries, writeZip } from './zip-writer.js';
+import { DATE_STYLES_XML, minimalXlsxEntries, writeZip, type ZipEntrySpec } from './zip-writer.js';
 import type { FileFormat } from '../../src/domain/index.js';
 
 /**
@@ -369,6 +369,86 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
         : e,
     ),
     { expect: 'ok', format: 'xlsx', dataRows: 1, note: 'SpreadsheetML written with an x: namespace prefix (some .NET tools)' },
+  );
+  // — issue 10: bounded work for every input —
+  const cellRef = (column: number, row: number): string => `${columnName(column)}${row}`;
+  /** Rows of `columns` cells that all refer to shared string 0. */
+  const sharedRefRows = (rows: number, columns: number) =>
+    function* (): Generator<string> {
+      yield inlineRow(
+        1,
+        Array.from({ length: columns }, (_v, c) => `列${c}`),
+      );
+      for (let r = 2; r <= rows + 1; r++) {
+        let row = `<row r="${r}">`;
+        for (let c = 0; c < columns; c++) row += `<c r="${cellRef(c, r)}" t="s"><v>0</v></c>`;
+        yield row + '</row>';
+      }
+    };
+  const longString = 'A'.repeat(999_000);
+  await addZip('shared-string-bomb.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: sharedRefRows(200, 1000) }], { sharedStrings: [longString] }), {
+    expect: 'ZIP_BOMB_DETECTED',
+    note: 'a ~0.5 MB xlsx: one 999,000-character shared string referenced by 200 × 1,000 cells (the string part inflates far beyond the ratio limit)',
+  });
+  // Letters at random: the string part compresses < 2:1, so only the row and batch limits can stop it.
+  const incompressible = Array.from(noise(999_000, 5), (b) => String.fromCharCode(97 + (b % 26))).join('');
+  await addZip('shared-string-wide.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: sharedRefRows(5000, 100) }], { sharedStrings: [incompressible] }), {
+    expect: 'LINE_TOO_LONG',
+    note: 'the same string in 100 columns × 5,000 rows, incompressible: the per-row character limit ends it at the first row',
+  });
+  await addZip('shared-string-tall.xlsx', minimalXlsxEntries([{ name: 'S', sheetData: sharedRefRows(5000, 1) }], { sharedStrings: [incompressible] }), {
+    expect: 'LINE_TOO_LONG',
+    note: 'the same string in one column × 5,000 rows: each row is allowed, the bytes-per-batch limit ends it within ~35 rows',
+  });
+  await addZip(
+    'many-small-parts.xlsx',
+    minimalXlsxEntries(Array.from({ length: 2000 }, (_v, i) => ({ name: `S${i}`, sheetData: inlineRow(1, ['h']) + inlineRow(2, ['v']) }))),
+    { expect: 'ZIP_BOMB_DETECTED', note: '2,000 small worksheet parts: more sheets than MAX_SHEETS' },
+  );
+  // Stored without compression: these repeat one pattern, and the ratio limit would refuse them before any scan.
+  const stored = (entries: ZipEntrySpec[]): ZipEntrySpec[] => entries.map((e) => ({ ...e, store: true }));
+  const nested = 200_000;
+  await addZip(
+    'deep-xml.xlsx',
+    stored(
+      minimalXlsxEntries([
+        { name: 'S', sheetData: inlineRow(1, ['姓名']) + `<row r="2">${'<x>'.repeat(nested)}${'</x>'.repeat(nested)}</row>` + inlineRow(3, ['张三']) },
+      ]),
+    ),
+    { expect: 'ok', format: 'xlsx', dataRows: 1, note: '200,000 nested elements inside a row: one pass, no recursion' },
+  );
+  await addZip(
+    'unclosed-tags-workbook.xlsx',
+    stored(
+      minimalXlsxEntries([{ name: 'S', sheetData: inlineRow(1, ['姓名']) + inlineRow(2, ['张三']) }]).map((e) =>
+        e.name === 'xl/workbook.xml' && typeof e.data === 'string'
+          ? { ...e, data: e.data.replace('<sheets>', `<sheets>${'<sheet name="x" '.repeat(100_000)}`) }
+          : e,
+      ),
+    ),
+    { expect: 'ok', format: 'xlsx', dataRows: 1, note: '100,000 unclosed <sheet tags before the real one: skipped in one linear pass' },
+  );
+  await addZip(
+    'unclosed-tags-sheet.xlsx',
+    stored(minimalXlsxEntries([{ name: 'S', sheetData: inlineRow(1, ['姓名']) + `<row r="2">${'<c r="A2" '.repeat(100_000)}</row>` }])),
+    { expect: 'CORRUPTED_FILE', note: '100,000 unclosed <c tags in a row' },
+  );
+  await addZip(
+    'repeated-sheet-refs.xlsx',
+    minimalXlsxEntries([
+      { name: 'S', sheetData: inlineRow(1, ['姓名']) + Array.from({ length: 1000 }, (_v, i) => inlineRow(i + 2, [`用户${i}`])).join('') },
+    ]).map((e) =>
+      e.name === 'xl/workbook.xml' && typeof e.data === 'string'
+        ? {
+            ...e,
+            data: e.data.replace(
+              '</sheets>',
+              `${Array.from({ length: 10_000 }, (_v, i) => `<sheet name="copy${i}" sheetId="${i + 2}" r:id="rId1"/>`).join('')}</sheets>`,
+            ),
+          }
+        : e,
+    ),
+    { expect: 'ok', format: 'xlsx', dataRows: 1000, note: '10,000 <sheet> references to one worksheet: it is read once' },
   );
   return cases;
 }
