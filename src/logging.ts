@@ -12,7 +12,16 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     name: options.name,
     base: { pid: process.pid, ...(options.name ? { role: options.name } : {}) },
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'config.API_TOKEN', 'config.DATABASE_URL', 'config.REDIS_URL', '*.password'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'config.API_TOKEN',
+        'config.DATABASE_URL',
+        'config.REDIS_URL',
+        'config.REDIS_PASSWORD',
+        'config.REDIS_SENTINEL_PASSWORD',
+        '*.password',
+      ],
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,

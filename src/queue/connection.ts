@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging.js';
@@ -6,7 +8,17 @@ export type RedisClient = Redis | Cluster;
 
 export type RedisSettings = Pick<
   Config,
-  'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_CLUSTER_NODES' | 'REDIS_PREFIX' | 'REDIS_RECONNECT_MAX_DELAY_MS'
+  | 'REDIS_URL'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_SENTINEL_NAME'
+  | 'REDIS_CLUSTER_NODES'
+  | 'REDIS_PREFIX'
+  | 'REDIS_RECONNECT_MAX_DELAY_MS'
+  | 'REDIS_USERNAME'
+  | 'REDIS_PASSWORD'
+  | 'REDIS_TLS'
+  | 'REDIS_TLS_CA_FILE'
+  | 'REDIS_SENTINEL_PASSWORD'
 >;
 
 export type ConnectionRole =
@@ -22,6 +34,29 @@ function hostPorts(list: string): { host: string; port: number }[] {
   });
 }
 
+/**
+ * TLS options, or undefined for plain TCP. A single server uses TLS when its URL is rediss://;
+ * Sentinel and Cluster when REDIS_TLS is set. REDIS_TLS_CA_FILE adds a CA (self-signed
+ * certificates); otherwise Node's default CAs apply. Certificates are always verified.
+ */
+function tlsOptions(settings: RedisSettings, enabled: boolean): ConnectionOptions | undefined {
+  if (!enabled) return undefined;
+  if (!settings.REDIS_TLS_CA_FILE) return {};
+  try {
+    return { ca: readFileSync(settings.REDIS_TLS_CA_FILE) };
+  } catch (err) {
+    throw new Error(`REDIS_TLS_CA_FILE: cannot read ${settings.REDIS_TLS_CA_FILE}: ${(err as Error).message}`);
+  }
+}
+
+/** Credentials of the data nodes (Sentinel-managed or Cluster); a single server's URL may carry its own. */
+function credentials(settings: RedisSettings): Pick<RedisOptions, 'username' | 'password'> {
+  return {
+    ...(settings.REDIS_USERNAME ? { username: settings.REDIS_USERNAME } : {}),
+    ...(settings.REDIS_PASSWORD ? { password: settings.REDIS_PASSWORD } : {}),
+  };
+}
+
 /** BullMQ key prefix. In Cluster mode the {hash tag} keeps every key of a queue in one slot. */
 export function queuePrefix(settings: RedisSettings): string {
   return settings.REDIS_CLUSTER_NODES ? `{${settings.REDIS_PREFIX}}` : settings.REDIS_PREFIX;
@@ -29,15 +64,17 @@ export function queuePrefix(settings: RedisSettings): string {
 
 /** Where Redis is, for logs (never with the password). */
 export function describeRedis(settings: RedisSettings): string {
-  if (settings.REDIS_CLUSTER_NODES) return `cluster ${settings.REDIS_CLUSTER_NODES}`;
-  if (settings.REDIS_SENTINELS) return `sentinel ${settings.REDIS_SENTINEL_NAME}@${settings.REDIS_SENTINELS}`;
+  const tls = settings.REDIS_TLS ? ' (tls)' : '';
+  if (settings.REDIS_CLUSTER_NODES) return `cluster ${settings.REDIS_CLUSTER_NODES}${tls}`;
+  if (settings.REDIS_SENTINELS) return `sentinel ${settings.REDIS_SENTINEL_NAME}@${settings.REDIS_SENTINELS}${tls}`;
   if (!settings.REDIS_URL) return 'redis (not configured)';
   const url = new URL(settings.REDIS_URL);
   return `${url.protocol}//${url.hostname}:${url.port || 6379}${url.pathname}`;
 }
 
 /**
- * Creates an ioredis connection for single server, Sentinel or Cluster. Reconnection uses
+ * Creates an ioredis connection for single server, Sentinel or Cluster, with the password and
+ * TLS settings of each mode (see {@link tlsOptions}, {@link credentials}). Reconnection uses
  * exponential backoff (100 ms doubling, capped at REDIS_RECONNECT_MAX_DELAY_MS) and logs each
  * attempt, the loss and the recovery once, so an outage reads clearly in the log.
  */
@@ -61,22 +98,35 @@ export function createRedisConnection(settings: RedisSettings, role: ConnectionR
 
   let client: RedisClient;
   if (settings.REDIS_CLUSTER_NODES) {
+    const tls = tlsOptions(settings, settings.REDIS_TLS);
     const options: ClusterOptions = {
       clusterRetryStrategy: retryStrategy,
       enableOfflineQueue: role === 'blocking',
-      redisOptions: { maxRetriesPerRequest: common.maxRetriesPerRequest, connectTimeout: 5000 },
+      redisOptions: { maxRetriesPerRequest: common.maxRetriesPerRequest, connectTimeout: 5000, ...credentials(settings), ...(tls ? { tls } : {}) },
     };
     client = new Cluster(hostPorts(settings.REDIS_CLUSTER_NODES), options);
   } else if (settings.REDIS_SENTINELS) {
+    const tls = tlsOptions(settings, settings.REDIS_TLS);
     client = new Redis({
       ...common,
+      ...credentials(settings),
       sentinels: hostPorts(settings.REDIS_SENTINELS),
       name: settings.REDIS_SENTINEL_NAME,
       sentinelRetryStrategy: retryStrategy,
+      ...(settings.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: settings.REDIS_SENTINEL_PASSWORD } : {}),
+      // The sentinels and the master they name are reached over TLS alike.
+      ...(tls ? { tls, sentinelTLS: tls, enableTLSForSentinelMode: true } : {}),
     });
   } else {
     if (!settings.REDIS_URL) throw new Error('REDIS_URL is not set');
-    client = new Redis(settings.REDIS_URL, common);
+    const url = new URL(settings.REDIS_URL);
+    const tls = tlsOptions(settings, url.protocol === 'rediss:');
+    client = new Redis(settings.REDIS_URL, {
+      ...common,
+      // The URL's own credentials win; REDIS_PASSWORD/USERNAME fill in when it has none.
+      ...(url.password ? {} : credentials(settings)),
+      ...(tls ? { tls } : {}),
+    });
   }
 
   client.on('ready', () => {
