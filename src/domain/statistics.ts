@@ -21,4 +21,6 @@ export interface ProcessStatistics {
   encoding?: string;
   delimiter?: string;
   sheets: { name: string; rows: number; columns: string[]; types: ColumnType[] }[];
+  /** NUL characters removed from a CSV's text; present only when there were any. */
+  removedNulBytes?: number;
 }

@@ -9,6 +9,8 @@
  *   rows (or the sheet's end) are in; then the layout is announced and the held rows cleaned.
  * - A batch never mixes sheets; empty rows are skipped and not counted.
  * - A file without a single data row is EMPTY_FILE (thrown after the last sheet).
+ * - A row the reader could not decode (RawRow.invalidEncoding) is cleaned with that flag: it becomes
+ *   an INVALID_ENCODING exception; NUL bytes the reader removed are counted in the statistics.
  */
 import { buildSheetLayout, detectColumnTypes, DETECTION_SAMPLE_ROWS, uniqueHeaders } from '../cleaning/columns.js';
 import { isEmptyRow, RowCleaner } from '../cleaning/row.js';
@@ -25,6 +27,8 @@ export interface CleanTableOptions extends Pick<OpenOptions, 'originalName' | 'e
   columnTypes?: Record<string, ColumnType>;
   batchSize?: number;
 }
+
+const INVALID_ENCODING = { invalidEncoding: true } as const;
 
 /** Running totals of one file; `totalRows = cleanedRows + exceptionRows` at every step. */
 export class StatisticsTally {
@@ -116,6 +120,9 @@ export class TableCleaner {
     yield* this.finishSampling();
     yield* this.flush();
     const { stats } = this.tally;
+    // Counted by the reader as it goes: known only now. Shown only when there were any.
+    const removedNulBytes = this.reader.details.removedNulBytes;
+    if (removedNulBytes > 0) stats.removedNulBytes = removedNulBytes;
     if (stats.totalRows === 0) {
       throw new AppError('EMPTY_FILE', stats.sheets.length > 0 ? '文件只有表头，没有数据行' : '文件中没有数据', { reason: 'NO_DATA_ROWS' });
     }
@@ -145,7 +152,7 @@ export class TableCleaner {
     const sheetIndex = layout.index;
     for (const row of rows) {
       if (isEmptyRow(row.cells)) continue;
-      const result = cleaner.clean(row.rowNumber, row.cells);
+      const result = cleaner.clean(row.rowNumber, row.cells, row.invalidEncoding ? INVALID_ENCODING : undefined);
       if ('clean' in result) {
         this.batch.clean.push(result.clean);
         this.tally.countClean(sheetIndex);

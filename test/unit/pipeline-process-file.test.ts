@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { DEFAULT_BATCH_SIZE, ProcessAbortedError, processFile } from '../../src/pipeline/process-file.js';
-import type { Progress } from '../../src/pipeline/types.js';
+import { TableCleaner } from '../../src/pipeline/table-cleaner.js';
+import type { CleanEvent, Progress } from '../../src/pipeline/types.js';
+import type { RawRow, TableDetails, TableReader } from '../../src/parsing/types.js';
 import { makeTempDir, RecordingSink, writeCsvFile, writeXlsxFile } from '../support/pipeline-files.js';
 import type { Phase } from '../../src/domain/index.js';
 
@@ -366,5 +368,54 @@ describe('processFile with workbooks', () => {
       ['clean', '1900-01-01'],
       ['exception', '0'],
     ]);
+  });
+});
+
+describe('TableCleaner and what the reader repaired', () => {
+  /** A reader stand-in: one sheet, the given rows, and what the reader says it removed. */
+  function reader(rows: RawRow[], removedNulBytes: number): TableReader {
+    const details: TableDetails = { format: 'csv', encoding: 'utf-8', delimiter: ',', sheetCount: 1, removedNulBytes: 0 };
+    return {
+      details,
+      estimatedTotalRows: () => rows.length,
+      close: async () => undefined,
+      async *[Symbol.asyncIterator]() {
+        yield { kind: 'sheet', sheet: { name: 'Sheet1', index: 0, headers: HEADER } };
+        yield { kind: 'rows', rows };
+        details.removedNulBytes = removedNulBytes; // known only at the end of the file
+      },
+    };
+  }
+
+  async function run(source: TableReader): Promise<CleanEvent[]> {
+    const cleaner = new TableCleaner(source);
+    const events: CleanEvent[] = [];
+    for await (const event of source) events.push(...(event.kind === 'sheet' ? cleaner.startSheet(event.sheet) : cleaner.addRows(event.rows)));
+    events.push(...cleaner.end());
+    return events;
+  }
+
+  it('a row flagged invalidEncoding is an INVALID_ENCODING exception; removed NUL bytes are counted', async () => {
+    const events = await run(
+      reader(
+        [
+          { rowNumber: 2, cells: VALID_ROW },
+          { rowNumber: 3, cells: VALID_ROW.map((c, i) => (i === 4 ? '正\uFFFD常' : c)), invalidEncoding: true },
+          { rowNumber: 4, cells: VALID_ROW },
+        ],
+        3,
+      ),
+    );
+    const end = events.at(-1);
+    expect(end?.kind).toBe('end');
+    const stats = end?.kind === 'end' ? end.stats : undefined;
+    expect(stats).toMatchObject({ totalRows: 3, cleanedRows: 2, exceptionRows: 1, removedNulBytes: 3, errorsByType: { INVALID_ENCODING: 1 } });
+    const batch = events.find((e) => e.kind === 'batch');
+    expect(batch?.kind === 'batch' && batch.batch.exceptions.map((r) => r.rowNumber)).toEqual([3]);
+  });
+
+  it('a file without repairs has no removedNulBytes in its statistics', async () => {
+    const end = (await run(reader([{ rowNumber: 2, cells: VALID_ROW }], 0))).at(-1);
+    expect(end?.kind === 'end' && end.stats).not.toHaveProperty('removedNulBytes');
   });
 });
