@@ -36,16 +36,24 @@ export interface StoredRows {
   distinctRows: number;
 }
 
-/** `row_number` is a reserved word on MySQL/MariaDB (window function): quoted per dialect. */
-const COUNT_SQL = (p: (i: number) => string, rowNumber = 'row_number') => `
+/**
+ * Result rows are keyed by the file record's `file_key` (storage migration 0002), reached here by a
+ * join on the job id. `row_number` is a reserved word on MySQL/MariaDB (window function): quoted
+ * per dialect.
+ */
+const COUNT_SQL = (p: (i: number) => string, rowNumber = 'row_number') => {
+  const of = (table: string, i: number, columns: string) =>
+    `select ${columns} from ${table} r join file_records f on f.file_key = r.file_key where f.job_id = ${p(i)}`;
+  return `
   select
-    (select count(*) from clean_data where job_id = ${p(1)}) as clean,
-    (select count(*) from error_logs where job_id = ${p(2)}) as exceptions,
+    (${of('clean_data', 1, 'count(*)')}) as clean,
+    (${of('error_logs', 2, 'count(*)')}) as exceptions,
     (select count(*) from (
-       select sheet_index, ${rowNumber} from clean_data where job_id = ${p(3)}
+       ${of('clean_data', 3, `r.sheet_index, r.${rowNumber}`)}
        union
-       select sheet_index, ${rowNumber} from error_logs where job_id = ${p(4)}
+       ${of('error_logs', 4, `r.sheet_index, r.${rowNumber}`)}
      ) pairs) as distinct_rows`;
+};
 
 /** Counts a job's stored rows straight from the database named by `databaseUrl` (bypassing the product). */
 export async function storedRows(databaseUrl: string, jobId: string): Promise<StoredRows> {
