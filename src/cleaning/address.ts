@@ -60,6 +60,11 @@ const LANDMARK_SUFFIXES_BY_FIRST_CODE = groupByFirstCode(LANDMARK_SUFFIXES);
 /** County names this short (城区, 矿区, 郊区, 赵县…) are too common as words to be read without a parent. */
 const MIN_INFERABLE_COUNTY_NAME_LENGTH = 3;
 const MAX_LISTED_CANDIDATES = 6;
+/** A chain may write its units again this many times (the whole prefix twice: 3 units). */
+const MAX_RESTATEMENTS = 3;
+/** At most one stray character per address, and a chain using it ranks below one that does not. */
+const MAX_STRAYS = 1;
+const STRAY_WEIGHT = 1;
 
 interface Chain {
   readonly province: ProvinceUnit | undefined;
@@ -72,8 +77,12 @@ interface Chain {
   /** Whether the city is written (not only implied by a county). */
   readonly cityWritten: boolean;
   readonly lastReading: NameReading;
-  /** Sum of the alias weights of the names used (0 when all are official names). */
+  /** Sum of the alias weights of the names used (0 when all are official names), plus STRAY_WEIGHT per stray character. */
   readonly weight: number;
+  /** Units written again in full (江苏江苏省…, 江苏省南京市江苏省南京市…). */
+  readonly restatements: number;
+  /** Single stray characters skipped between two units (江苏省南京市x玄武区). */
+  readonly strays: number;
 }
 
 interface Resolved {
@@ -153,12 +162,15 @@ function startChain(match: NameMatch, reading: NameReading): Chain {
     cityWritten: unit.level === 'city',
     lastReading: reading,
     weight: reading.weight,
+    restatements: 0,
+    strays: 0,
   };
 }
 
-function extendChain(chain: Chain, match: NameMatch, reading: NameReading): Chain {
+function extendChain(chain: Chain, match: NameMatch, reading: NameReading, stray = false): Chain {
   const unit = reading.unit;
   return {
+    ...chain,
     province: chain.province,
     city: unit.level === 'city' ? unit : unit.level === 'county' ? unit.city : chain.city,
     county: unit.level === 'county' ? unit : undefined,
@@ -168,8 +180,24 @@ function extendChain(chain: Chain, match: NameMatch, reading: NameReading): Chai
     lastLevel: levelOf(reading),
     cityWritten: chain.cityWritten || unit.level === 'city',
     lastReading: reading,
-    weight: chain.weight + reading.weight,
+    weight: chain.weight + reading.weight + (stray ? STRAY_WEIGHT : 0),
+    strays: chain.strays + (stray ? 1 : 0),
   };
+}
+
+/**
+ * A unit of the chain written again, in full: a short form followed by the full one (江苏江苏省,
+ * 广州广州市) or the whole prefix repeated (江苏省南京市江苏省南京市玄武区). Short forms are not
+ * read as restatements: after 玄武区, 南京 starts a street or shop name (南京大排档).
+ */
+function restatesUnit(chain: Chain, reading: NameReading): boolean {
+  if (reading.weight !== 0 || chain.restatements >= MAX_RESTATEMENTS) return false;
+  const unit = reading.unit;
+  return unit === chain.province || unit === chain.city || unit === chain.county;
+}
+
+function restateChain(chain: Chain, match: NameMatch, reading: NameReading): Chain {
+  return { ...chain, end: match.end, lastReading: reading, restatements: chain.restatements + 1 };
 }
 
 function resolve(chain: Chain): Resolved {
@@ -234,15 +262,32 @@ class ChainSearch {
 
   private grow(chain: Chain): void {
     if (canEndChain(this.text, chain)) this.offer(chain);
-    if (chain.lastLevel === COUNTY_LEVEL) return;
     const next = skipGap(this.text, chain.end);
-    const matches = this.matchesByStart[next];
-    if (!matches) return;
+    if (this.growAt(chain, next, false) || chain.lastLevel === COUNTY_LEVEL || chain.strays >= MAX_STRAYS) return;
+    // Nothing follows directly: one stray character may stand between two units, if the next one is
+    // written in full and the character starts no division name itself (陕西省沙洋县 is a
+    // contradiction, not 陕西省 + 沙 + 洋县).
+    if (next < this.text.length && !this.matchesByStart[next]) this.growAt(chain, skipGap(this.text, next + 1), true);
+  }
+
+  /** Extends `chain` by each name starting at `position`; whether any did. */
+  private growAt(chain: Chain, position: number, stray: boolean): boolean {
+    const matches = this.matchesByStart[position];
+    if (!matches) return false;
+    let grown = false;
     for (const match of matches) {
       for (const reading of match.readings) {
-        if (canExtend(chain, reading)) this.grow(extendChain(chain, match, reading));
+        if (stray && reading.weight !== 0) continue;
+        if (chain.lastLevel !== COUNTY_LEVEL && canExtend(chain, reading)) {
+          grown = true;
+          this.grow(extendChain(chain, match, reading, stray));
+        } else if (!stray && restatesUnit(chain, reading)) {
+          grown = true;
+          this.grow(restateChain(chain, match, reading));
+        }
       }
     }
+    return grown;
   }
 
   private offer(chain: Chain): void {

@@ -145,6 +145,9 @@ describe('address splitting properties', () => {
     fc.assert(
       fc.property(fc.constantFrom(...countiesWithUniqueLongName), fc.constantFrom(...provinces), detailArbitrary, (county, province, detail) => {
         fc.pre(county.city.province !== province);
+        // 天津市河北邢台经济开发区: 河北 is also the short form of 天津市河北区, so the text does not contradict.
+        const ownNames = province.cities.flatMap((city) => city.counties.flatMap((own) => [own.name, ...own.shortNames]));
+        fc.pre(!ownNames.some((name) => county.name.startsWith(name)));
         const result = parseAddress(`${province.name}${county.name}${detail}`);
         expect(result).toMatchObject({ ok: false, errorType: 'INVALID_ADDRESS' });
         if (!result.ok) expect(result.message).toContain(`“${county.name}”不属于“${province.name}”`);

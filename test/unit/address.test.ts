@@ -266,3 +266,43 @@ describe('division data', () => {
     expect(found).toEqual(expect.arrayContaining(['江苏', '江苏省', '南京', '南京市']));
   });
 });
+
+describe('parseAddress: restated units and stray characters (issue 12 item 8)', () => {
+  const NANJING = { province: '江苏省', city: '南京市', district: '玄武区', detail: '中山路1号' };
+
+  it.each([
+    ['江苏江苏省南京市玄武区中山路1号', 'short form of the province, then the full form'],
+    ['江苏省江苏省南京市玄武区中山路1号', 'the province twice'],
+    ['江苏省南京南京市玄武区中山路1号', 'short form of the city, then the full form'],
+    ['南京南京市玄武区中山路1号', 'a city short form, then the full form, without the province'],
+    ['江苏南京江苏省南京市玄武区中山路1号', 'the prefix in short forms, then in full'],
+    ['江苏省南京市江苏省南京市玄武区中山路1号', 'the whole prefix twice'],
+    ['江苏省南京市玄武区江苏省南京市玄武区中山路1号', 'the whole address prefix twice, county included'],
+  ])('%s (%s)', (written) => {
+    expect(parseAddress(written)).toEqual({ ok: true, value: NANJING });
+  });
+
+  it.each([
+    ['江苏省南京市x玄武区中山路1号', 'a letter'],
+    ['江苏省。南京市玄武区中山路1号', 'a full stop'],
+    ['江苏省南京市的玄武区中山路1号', 'a word'],
+    ['江苏省南京市市玄武区中山路1号', 'a doubled 市'],
+    ['江苏省省南京市玄武区中山路1号', 'a doubled 省'],
+  ])('one stray character between two units: %s (%s)', (written) => {
+    expect(parseAddress(written)).toEqual({ ok: true, value: NANJING });
+  });
+
+  it('does not guess', () => {
+    // Two stray characters, or a stray character before a short form: not read.
+    expect(parseAddress('江苏省南京市xx玄武区中山路1号')).toMatchObject({ ok: false, errorType: 'INCOMPLETE_ADDRESS' });
+    expect(parseAddress('江苏省南京市x玄武中山路1号')).toMatchObject({ ok: false, errorType: 'INCOMPLETE_ADDRESS' });
+    // 沙 starts a county name of its own (沙洋县): a contradiction, not 陕西省 + 沙 + 洋县.
+    expect(parseAddress('陕西省沙洋县幸福路1号')).toMatchObject({ ok: false, errorType: 'INVALID_ADDRESS' });
+    // A short form after a complete address is the start of the detail, not a restatement.
+    expect(parseAddress('江苏省南京市玄武区南京大排档')).toEqual({ ok: true, value: { ...NANJING, detail: '南京大排档' } });
+    // A restated unit that contradicts the first one is still a contradiction.
+    expect(parseAddress('江苏省浙江省杭州市西湖区')).toMatchObject({ ok: false, errorType: 'INVALID_ADDRESS' });
+    // Restating does not resolve an ambiguity.
+    expect(parseAddress('朝阳区朝阳区建国路1号')).toMatchObject({ ok: false, errorType: 'AMBIGUOUS_ADDRESS' });
+  });
+});
