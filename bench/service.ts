@@ -12,9 +12,16 @@
  *       upload request overhead beyond receiving the bytes (server-measured, Server-Timing)
  *   node dist/bench/service.js memory [rows=5000000]
  *       worker peak RSS on a large file (run with 1M and 5M rows: flat in file size?)
+ *   node dist/bench/service.js busy-status [seconds=15] [rate=100] [rows=1000000]
+ *       check-status latency while every worker (default WORKER_COUNT) is busy, with the default
+ *       WORKER_NICE and with WORKER_NICE=0 for comparison (issue 9 item 4: p99 < 50 ms at 100 req/s)
+ *   node dist/bench/service.js aggregate [files=8] [rows=100000]
+ *       default settings (WORKER_COUNT workers): one file alone, then `files` files uploaded at
+ *       once: aggregate rows/s against the single-file rows/s (issue 9 item 5)
  *
  * Every run prints the machine and its load; report medians, the machine is shared and noisy.
  */
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { dataFile, fileSizeMb, machine, median, percentile, startRedis, startStack, uploadFile, waitCompleted } from './harness.js';
 
@@ -190,6 +197,76 @@ async function memory(rows: number): Promise<void> {
   }
 }
 
+/** The number of workers `dcs start` runs by default (WORKER_COUNT = CPU cores). */
+const DEFAULT_WORKERS = Math.max(1, availableParallelism());
+
+async function busyStatus(seconds: number, rate: number, rows: number): Promise<void> {
+  const file = await dataFile(rows);
+  const redis = await startRedis();
+  try {
+    for (const nice of [undefined, '0']) {
+      const stack = await startStack({ redisUrl: redis.url, workers: DEFAULT_WORKERS, env: nice === undefined ? {} : { WORKER_NICE: nice } });
+      try {
+        // More files than workers: every worker stays busy for the whole measurement.
+        const ids: string[] = [];
+        for (let i = 0; i < DEFAULT_WORKERS * 2; i++) ids.push(String((await uploadFile(stack.baseUrl, file)).body.taskId));
+        const result = await autocannon({
+          url: `${stack.baseUrl}/api/data-cleaning/check-status/${ids[0]}`,
+          connections: 10,
+          overallRate: rate,
+          duration: seconds,
+        });
+        const views = await Promise.all(
+          ids.map(async (id) => ((await (await fetch(`${stack.baseUrl}/api/data-cleaning/check-status/${id}`)).json()) as { status: string }).status),
+        );
+        out(
+          `check-status at ${rate} req/s for ${seconds} s, ${DEFAULT_WORKERS} workers busy (WORKER_NICE=${nice ?? 'default'}): ${fmt(result.requests.total)} requests, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, errors ${result.errors}, non-2xx ${result.non2xx}; task states at the end: ${views.join(', ')}`,
+        );
+      } finally {
+        await stack.stop();
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function aggregate(files: number, rows: number): Promise<void> {
+  const file = await dataFile(rows);
+  const redis = await startRedis();
+  const run = async (count: number) => {
+    const stack = await startStack({ redisUrl: redis.url, workers: DEFAULT_WORKERS });
+    try {
+      const t0 = performance.now();
+      const ids = await Promise.all(Array.from({ length: count }, async () => String((await uploadFile(stack.baseUrl, file)).body.taskId)));
+      for (const id of ids) await waitCompleted(stack.baseUrl, id, 30 * 60_000, 100);
+      const ms = performance.now() - t0;
+      for (const w of stack.workers) w.sampleRss();
+      return { rowsPerS: (count * rows) / (ms / 1000), ms, rssMb: Math.max(...stack.workers.map((w) => w.peakRssKb / 1024)) };
+    } finally {
+      await stack.stop();
+    }
+  };
+  try {
+    const single: number[] = [],
+      many: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const one = await run(1);
+      const all = await run(files);
+      single.push(one.rowsPerS);
+      many.push(all.rowsPerS);
+      out(
+        `  run ${i + 1}: 1 file ${fmt(one.rowsPerS)} rows/s (${(one.ms / 1000).toFixed(2)} s) · ${files} files at once ${fmt(all.rowsPerS)} rows/s aggregate (${(all.ms / 1000).toFixed(2)} s, worker peak RSS ${all.rssMb.toFixed(0)} MB) · ratio ${(all.rowsPerS / one.rowsPerS).toFixed(2)}`,
+      );
+    }
+    out(
+      `${files} files × ${rows.toLocaleString()} rows, ${DEFAULT_WORKERS} workers (default settings, SQLite): median single file ${fmt(median(single))} rows/s, ${files} at once ${fmt(median(many))} rows/s aggregate, ratio ${(median(many) / median(single)).toFixed(2)} (target ≥ 1)`,
+    );
+  } finally {
+    await redis.stop();
+  }
+}
+
 const [command = 'throughput', ...args] = process.argv.slice(2);
 out(`machine: ${machine()}`);
 switch (command) {
@@ -207,6 +284,12 @@ switch (command) {
     break;
   case 'memory':
     await memory(Number(args[0] ?? 5_000_000));
+    break;
+  case 'busy-status':
+    await busyStatus(Number(args[0] ?? 15), Number(args[1] ?? 100), Number(args[2] ?? 1_000_000));
+    break;
+  case 'aggregate':
+    await aggregate(Number(args[0] ?? 8), Number(args[1] ?? 100_000));
     break;
   default:
     out(`unknown benchmark ${command}`);

@@ -154,6 +154,8 @@ export const configSchema = z.object({
   PREVIEW_TIMEOUT_MS: ms(1000).default(30_000),
   /** Time limit of one synchronous upload's processing. */
   SYNC_TIMEOUT_MS: ms(1000).default(1_800_000),
+  /** CPU niceness of a worker process (0 = the API's priority, 19 = lowest): busy workers leave the API responsive. */
+  WORKER_NICE: int(0, 19).default(10),
 });
 
 export type Config = z.infer<typeof configSchema> & { DATABASE_URL: string };

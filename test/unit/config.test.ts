@@ -56,6 +56,7 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   RETENTION_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
   PIPELINE_THREADS: { min: 0, max: 1 },
   PIPELINE_THREAD_MEMORY_MB: { min: 16, max: 65_536 },
+  WORKER_NICE: { min: 0, max: 19 },
   MAX_BATCH_BYTES: { min: 1 },
   MAX_SHARED_STRINGS: { min: 1 },
   MAX_SHARED_STRING_CHARS: { min: 1 },
