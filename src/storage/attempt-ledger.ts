@@ -3,19 +3,20 @@
  *
  * Rules (SPEC §8):
  * - An attempt is current while the job's record is `processing` under the attempt's token.
- *   {@link requireCurrentAttempt} is the only place that decides it; every fenced write (result
- *   batches on every bulk path, completion, ending an attempt) calls it on the record read under the
- *   record's lock, inside the transaction that writes.
+ *   `requireCurrentAttempt` (attempt-fence.ts) is the only place that decides it; every fenced write
+ *   (result batches on every bulk path, completion, ending an attempt) calls it on the record read
+ *   under the record's lock, inside the transaction that writes.
  * - Status changes follow status.ts; `processing` and `completed` are reached only through
  *   startAttempt/completeAttempt, which own the token and the row counts.
  * - Starting, ending or releasing an attempt (back to `pending`) is one short transaction on the
  *   record; the rows of attempts that are not live any more are then deleted in bounded chunks, after
  *   the commit (no stale attempt can add rows once the record changed).
  */
-import { sql, type Kysely, type RawBuilder, type UpdateObject } from 'kysely';
+import { sql, type Kysely, type UpdateObject } from 'kysely';
 import { AppError } from '../errors.js';
-import type { DialectAdapter, ResultTable } from './dialects/adapter.js';
-import { StaleAttemptError } from './errors.js';
+import { FENCE_COLUMNS, requireCurrentAttempt, type AttemptRow } from './attempt-fence.js';
+import type { DialectAdapter } from './dialects/adapter.js';
+import { jobNotFound } from './errors.js';
 import type { AttemptResult, FileRecordPatch } from './model.js';
 import type { ResultRows } from './result-rows.js';
 import { storableText, type EncodedBatch, type WrittenCounts } from './row-encoding.js';
@@ -24,50 +25,6 @@ import type { StorageSchema } from './schema.js';
 type RecordUpdate = UpdateObject<StorageSchema, 'file_records'>;
 import { assertTransition } from './status.js';
 import { FINAL_STATUSES, type JobStatus, type UnsuccessfulStatus } from '../domain/index.js';
-
-/** The record as a fenced write reads it (under its lock). */
-export interface AttemptRow {
-  status: string;
-  attempt_token: string | null;
-  file_key: number | string | bigint;
-  attempts: number | string | bigint;
-}
-
-/** Where the current attempt's rows go: the file's key and the attempt's number. */
-export interface AttemptOwner {
-  fileKey: number;
-  attempt: number;
-}
-
-/** Returns the owner when `row` says the attempt is current; throws {@link StaleAttemptError} otherwise. */
-export type AttemptCheck = (row: AttemptRow | undefined) => AttemptOwner;
-
-const FENCE_COLUMNS = ['status', 'attempt_token', 'file_key', 'attempts'] as const;
-
-/** The locked read of a fenced write, for adapters that write on a raw driver connection. */
-export function fenceQuery(placeholder: string, forUpdate: boolean): string {
-  return `select ${FENCE_COLUMNS.join(', ')} from file_records where job_id = ${placeholder}${forUpdate ? ' for update' : ''}`;
-}
-
-/** The attempt check: the record exists, is processing, and `token` is its current attempt. */
-export function requireCurrentAttempt(jobId: string, token: string, row: AttemptRow | undefined): AttemptOwner {
-  if (!row || row.status !== 'processing' || row.attempt_token !== token) {
-    throw new StaleAttemptError(jobId, token, row?.status as JobStatus | undefined);
-  }
-  return { fileKey: Number(row.file_key), attempt: Number(row.attempts) };
-}
-
-/**
- * True for a result row of its job's live attempt: the job is processing or completed and the row
- * was written under the record's current attempt number. Every other row is stale.
- */
-export function ofLiveAttempt(table: ResultTable): RawBuilder<boolean> {
-  return sql<boolean>`exists (select 1 from file_records owner where owner.file_key = ${sql.ref(`${table}.file_key`)} and owner.status in ('processing', 'completed') and owner.attempts = ${sql.ref(`${table}.attempt`)})`;
-}
-
-export function jobNotFound(jobId: string): AppError {
-  return new AppError('JOB_NOT_FOUND', `任务不存在：${jobId}`, { jobId });
-}
 
 /** Status changes and fenced writes of jobs. See the rules at the top of this file. */
 export class AttemptLedger {

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { AttemptLedger } from './attempt-ledger.js';
 import { parseDatabaseUrl, SQLITE_BUSY_TIMEOUT_MS } from './connection.js';
 import { openAdapter, type DialectAdapter } from './dialects/index.js';
+import { DEFAULT_SQLITE_ROWS_PER_STATEMENT } from './dialects/sqlite-rows.js';
 import { FileRecords } from './file-records.js';
 import { storageMigrations } from './migrations.js';
 import {
@@ -46,8 +47,22 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Clock for every stored timestamp (tests inject one). Default `() => new Date()`. */
   now?: () => Date;
-  /** Receives "migrations applied" and "pooled connection lost" notes. */
+  /** Receives "migrations applied", "pooled connection lost" and bulk-path fallback notes. */
   logger?: StorageLogger;
+  /**
+   * SQLite: write result rows from a thread of their own (better-sqlite3 is synchronous; the
+   * thread keeps the event loop free). File databases only. Default true (`SQLITE_WRITER_THREAD`).
+   */
+  sqliteWriterThread?: boolean;
+  /** SQLite: rows per multi-row INSERT of result rows. Default 500 (`SQLITE_ROWS_PER_STATEMENT`). */
+  sqliteRowsPerStatement?: number;
+  /**
+   * MySQL: store result rows with LOAD DATA LOCAL INFILE from a stream; when the server refuses it,
+   * multi-row INSERTs (logged once). false: INSERTs only. Default true (`MYSQL_LOCAL_INFILE`).
+   */
+  mysqlLocalInfile?: boolean;
+  /** MySQL: extra mysql2 client flags. A test hook: '-LOCAL_FILES' makes the server refuse LOAD DATA LOCAL. */
+  mysqlClientFlags?: readonly string[];
 }
 
 /** Opens (lazily connects) the database named by a `DATABASE_URL`. Call `migrate()` before use. */
@@ -92,6 +107,11 @@ export class Database {
       applicationName: options.applicationName ?? 'data-cleaning-service',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
+      sqliteWriterThread: options.sqliteWriterThread ?? true,
+      sqliteRowsPerStatement: options.sqliteRowsPerStatement ?? DEFAULT_SQLITE_ROWS_PER_STATEMENT,
+      mysqlLocalInfile: options.mysqlLocalInfile ?? true,
+      mysqlClientFlags: options.mysqlClientFlags ?? [],
+      logger: options.logger,
       onIdleConnectionLost: (err) =>
         this.#logger?.warn({ dialect: this.dialect, code: err.code, err: err.message }, 'database: pooled connection lost; the pool reconnects'),
     });

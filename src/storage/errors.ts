@@ -27,3 +27,8 @@ export class StaleAttemptError extends AppError {
 export function isStaleAttemptError(err: unknown): err is StaleAttemptError {
   return err instanceof StaleAttemptError;
 }
+
+/** AppError JOB_NOT_FOUND for a job id with no record. */
+export function jobNotFound(jobId: string): AppError {
+  return new AppError('JOB_NOT_FOUND', `任务不存在：${jobId}`, { jobId });
+}

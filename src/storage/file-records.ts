@@ -9,8 +9,8 @@
  *   leaves a record the next run finds again — never orphaned rows.
  */
 import type { Kysely, Selectable } from 'kysely';
-import { jobNotFound } from './attempt-ledger.js';
 import type { DialectAdapter } from './dialects/adapter.js';
+import { jobNotFound } from './errors.js';
 import type { ActivitySummary, FileRecord, FindByStatusOptions, ListFilesQuery, NewFileRecord, RemovedJobFiles } from './model.js';
 import { assertPage, type ResultRows } from './result-rows.js';
 import { storableText } from './row-encoding.js';

@@ -11,8 +11,9 @@
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
-import { jobNotFound, type AttemptOwner } from './attempt-ledger.js';
-import type { DialectAdapter, ResultRowSelection, ResultTable } from './dialects/adapter.js';
+import type { AttemptOwner, ResultTable } from './attempt-fence.js';
+import type { DialectAdapter, ResultRowSelection } from './dialects/adapter.js';
+import { jobNotFound } from './errors.js';
 import type { PageQuery, ResultCounts, StoredException } from './model.js';
 import type { StorageSchema } from './schema.js';
 import type { CleanRecord, ExceptionRecord } from '../domain/index.js';

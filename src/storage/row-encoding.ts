@@ -5,6 +5,7 @@
  * - COPY text / LOAD DATA lines use the same tab-separated, backslash-escaped format
  *   (PostgreSQL's COPY text format and MySQL's LOAD DATA defaults agree on it).
  */
+import type { AttemptOwner } from './attempt-fence.js';
 import type { ResultCounts } from './model.js';
 import type { CleanRecord, ExceptionRecord, FieldError } from '../domain/index.js';
 
@@ -46,6 +47,29 @@ export function reasonAt(batch: EncodedBatch, index: number): string {
 const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Escapes a value for the tab-separated text format (backslash, and the row/column separators). */
-export function tsvText(value: string): string {
+function tsvText(value: string): string {
   return /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => TEXT_ESCAPES[c]) : value;
+}
+
+/** A clean row as a line of tab-separated text: file_key, attempt, sheet_index, row_number, data. */
+export function cleanLine({ fileKey, attempt }: AttemptOwner, r: CleanRecord): string {
+  return `${fileKey}\t${attempt}\t${r.sheetIndex}\t${r.rowNumber}\t${tsvText(JSON.stringify(r.values))}\n`;
+}
+
+/** Exception `i` as a line: file_key, attempt, sheet_index, row_number, data, errors, message. */
+export function exceptionLine({ fileKey, attempt }: AttemptOwner, batch: EncodedBatch, i: number): string {
+  const r = batch.exceptions[i];
+  return `${fileKey}\t${attempt}\t${r.sheetIndex}\t${r.rowNumber}\t${tsvText(JSON.stringify(r.values))}\t${tsvText(JSON.stringify(r.errors))}\t${tsvText(reasonAt(batch, i))}\n`;
+}
+
+/**
+ * Lines for `count` rows, produced lazily `rowsPerPiece` rows at a time: the server parses and
+ * stores the first rows while the client still encodes the next ones, and memory stays at one piece.
+ */
+export function* linePieces(count: number, rowsPerPiece: number, line: (index: number) => string): Generator<string> {
+  for (let start = 0; start < count; start += rowsPerPiece) {
+    let text = '';
+    for (let i = start; i < Math.min(count, start + rowsPerPiece); i++) text += line(i);
+    yield text;
+  }
 }

@@ -7,11 +7,11 @@ import type { ColumnType } from 'kysely';
  * - timestamps are `timestamptz` (pg → Date), `datetime(3)` in UTC (mysql2 → Date) and ISO-8601
  *   UTC text on SQLite (→ string); ISO text sorts and compares like the instant it names.
  */
-export type DbInteger = ColumnType<number | string | bigint, number, number>;
+type DbInteger = ColumnType<number | string | bigint, number, number>;
 /** A timestamp column: Date on PostgreSQL/MySQL, ISO-8601 text on SQLite. */
-export type DbTimestamp = ColumnType<Date | string, Date | string, Date | string>;
+type DbTimestamp = ColumnType<Date | string, Date | string, Date | string>;
 /** A nullable timestamp column. */
-export type DbNullableTimestamp = ColumnType<Date | string | null, Date | string | null, Date | string | null>;
+type DbNullableTimestamp = ColumnType<Date | string | null, Date | string | null, Date | string | null>;
 
 /** `file_records`: one row per upload/task; JSON columns hold text. */
 export interface FileRecordsTable {
@@ -51,7 +51,7 @@ export interface FileRecordsTable {
  * `attempt` is the record's attempt number when the row was written: a row is live while its record
  * is processing or completed with that number in `attempts`.
  */
-export interface CleanDataTable {
+interface CleanDataTable {
   file_key: number | string;
   attempt: number;
   sheet_index: number;
@@ -61,7 +61,7 @@ export interface CleanDataTable {
 }
 
 /** `error_logs`: one row per exception row, keyed like clean_data. */
-export interface ErrorLogsTable {
+interface ErrorLogsTable {
   file_key: number | string;
   attempt: number;
   sheet_index: number;

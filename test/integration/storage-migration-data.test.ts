@@ -55,6 +55,11 @@ async function seedOldSchema(url: string): Promise<void> {
     applicationName: 'migration-test',
     connectTimeoutMs: 10_000,
     sqliteBusyTimeoutMs: 5000,
+    sqliteWriterThread: false,
+    sqliteRowsPerStatement: 100,
+    mysqlLocalInfile: false,
+    mysqlClientFlags: [],
+    logger: undefined,
   });
   try {
     await adapter.migrate(async (db, migrationTableSchema) => {

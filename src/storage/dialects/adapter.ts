@@ -10,13 +10,10 @@
  * - how a bounded chunk of result rows is deleted.
  */
 import type { Kysely } from 'kysely';
-import type { AttemptCheck } from '../attempt-ledger.js';
+import type { AttemptCheck, ResultTable } from '../attempt-fence.js';
 import type { DialectName } from '../model.js';
 import type { EncodedBatch, WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
-
-/** The result tables. */
-export type ResultTable = 'clean_data' | 'error_logs';
 
 /** Which rows of a job a chunked delete removes: all of them, or those not of its live attempt. */
 export type ResultRowSelection = 'all' | 'stale';

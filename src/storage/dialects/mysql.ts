@@ -6,17 +6,22 @@
  *   job's deletes), utf8mb4 with binary collation, timestamps as UTC DATETIME(3).
  * - Fenced writes lock the record with SELECT … FOR UPDATE inside their transaction; result batches
  *   run on a pool connection of their own (prepared statements need the driver's connection).
- * - A row already stored (same job, sheet, row) is skipped, never stored twice.
+ * - A row already stored (same file, sheet, row) is skipped, never stored twice.
+ * - Result batches use LOAD DATA LOCAL INFILE fed from a stream (mysql2's infileStreamFactory; the
+ *   rows never touch a file), the engine's bulk path. When the server refuses it (local_infile = OFF,
+ *   or the client capability is off) the refused statement is followed, in the same transaction, by
+ *   multi-row INSERTs, and every later batch goes straight to the INSERTs; the reason is logged once.
  */
-import { Kysely, MysqlDialect } from 'kysely';
+import { Readable } from 'node:stream';
+import { Kysely, MysqlDialect, sql } from 'kysely';
 import { createPool, type Pool } from 'mysql2';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow } from '../attempt-ledger.js';
+import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow, type ResultTable } from '../attempt-fence.js';
 import type { ConnectOptions } from '../connection.js';
-import { reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
+import type { StorageLogger } from '../model.js';
+import { cleanLine, exceptionLine, linePieces, reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
-import type { DialectAdapter, ResultRowSelection, ResultTable } from './adapter.js';
-import { sql } from 'kysely';
+import type { DialectAdapter, ResultRowSelection } from './adapter.js';
 
 /** Most rows per prepared statement: MySQL allows 65,535 placeholders. */
 const MYSQL_MAX_ROWS_PER_STATEMENT = 9000;
@@ -99,17 +104,86 @@ async function insertBatch(
   return { cleanRows, exceptionRows };
 }
 
+/** Rows per piece of LOAD DATA input streamed to the server. */
+const LOAD_PIECE_ROWS = 200;
+
+/** Errors by which the server (or mysql2) refuses LOAD DATA LOCAL INFILE. */
+const LOCAL_INFILE_REFUSED = new Set([
+  1148, // ER_NOT_ALLOWED_COMMAND: local_infile = OFF, or the client did not offer LOCAL_FILES (MariaDB, MySQL 5.7)
+  2068, // CR_LOAD_DATA_LOCAL_INFILE_REJECTED (client side)
+  3948, // ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8)
+  4166, // ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB 10.5+)
+]);
+
+function isLocalInfileRefused(err: unknown): boolean {
+  return LOCAL_INFILE_REFUSED.has((err as { errno?: number }).errno ?? -1);
+}
+
+/**
+ * Most bytes per chunk of LOAD DATA input: mysql2 sends each chunk as one protocol packet, which the
+ * server refuses above max_allowed_packet (a 10,000-column row is ~140 KB; a piece of such rows, MBs).
+ */
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
+function* bufferPieces(pieces: Iterable<string>): Generator<Buffer> {
+  for (const piece of pieces) {
+    const bytes = Buffer.from(piece);
+    for (let start = 0; start < bytes.length; start += MAX_CHUNK_BYTES) yield bytes.subarray(start, start + MAX_CHUNK_BYTES);
+  }
+}
+
+/** LOAD DATA LOCAL INFILE of `count` lines from a stream; returns the rows stored (duplicates are skipped: IGNORE). */
+async function loadRows(connection: PoolConnection, table: string, columns: string, count: number, line: (index: number) => string): Promise<number> {
+  if (count === 0) return 0;
+  const [result] = await connection.query<ResultSetHeader>({
+    sql:
+      `load data local infile 'stream' ignore into table ${table} character set utf8mb4 ` +
+      `fields terminated by '\\t' escaped by '\\\\' lines terminated by '\\n' (${columns})`,
+    // mysql2 frames each chunk as it comes and needs Buffers.
+    infileStreamFactory: () => Readable.from(bufferPieces(linePieces(count, LOAD_PIECE_ROWS, line))),
+  });
+  return result.affectedRows;
+}
+
+async function loadBatch(connection: PoolConnection, batch: EncodedBatch, owner: AttemptOwner): Promise<WrittenCounts> {
+  const cleanRows = await loadRows(connection, 'clean_data', 'file_key, attempt, sheet_index, `row_number`, data', batch.clean.length, (i) =>
+    cleanLine(owner, batch.clean[i]),
+  );
+  const exceptionRows = await loadRows(
+    connection,
+    'error_logs',
+    'file_key, attempt, sheet_index, `row_number`, data, errors, message',
+    batch.exceptions.length,
+    (i) => exceptionLine(owner, batch, i),
+  );
+  return { cleanRows, exceptionRows };
+}
+
+export interface MysqlOptions extends ConnectOptions {
+  batchSize: number;
+  /** Use LOAD DATA LOCAL INFILE for result rows (else multi-row INSERTs). */
+  localInfile: boolean;
+  /** Extra mysql2 client flags (tests: '-LOCAL_FILES' makes the server refuse LOAD DATA LOCAL). */
+  clientFlags: readonly string[];
+  logger: StorageLogger | undefined;
+}
+
 export class MysqlAdapter implements DialectAdapter {
   readonly dialect = 'mysql';
   readonly locksRows = true;
   readonly kysely: Kysely<StorageSchema>;
   readonly #pool: Pool;
   readonly #batchSize: number;
+  readonly #logger: StorageLogger | undefined;
+  /** Whether result batches try LOAD DATA LOCAL INFILE; false once the server refused it. */
+  #loadData: boolean;
   #maxAllowedPacket: Promise<number> | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(url: string, options: ConnectOptions & { batchSize: number }) {
+  constructor(url: string, options: MysqlOptions) {
     this.#batchSize = options.batchSize;
+    this.#logger = options.logger;
+    this.#loadData = options.localInfile;
     this.#pool = createPool({
       uri: url,
       connectionLimit: options.poolSize,
@@ -121,7 +195,7 @@ export class MysqlAdapter implements DialectAdapter {
       enableKeepAlive: true,
       // Affected rows = rows really changed, so a skipped duplicate (ON DUPLICATE KEY UPDATE id = id)
       // is not counted as stored.
-      flags: ['-FOUND_ROWS'],
+      flags: ['-FOUND_ROWS', ...(options.localInfile ? [] : ['-LOCAL_FILES']), ...options.clientFlags],
       // Batch inserts are prepared statements; a small per-connection cache (closing evicted ones)
       // keeps the server's global max_prepared_stmt_count far away.
       maxPreparedStatements: 64,
@@ -148,7 +222,24 @@ export class MysqlAdapter implements DialectAdapter {
 
   async writeResults(batch: EncodedBatch, check: AttemptCheck): Promise<WrittenCounts> {
     const maxAllowedPacket = await this.#maxAllowedPacketOnce();
-    return this.#fenced(batch, check, (connection, owner) => insertBatch(connection, batch, owner, this.#batchSize, maxAllowedPacket));
+    const insert = (connection: PoolConnection, owner: AttemptOwner) => insertBatch(connection, batch, owner, this.#batchSize, maxAllowedPacket);
+    if (!this.#loadData) return this.#fenced(batch, check, insert);
+    return this.#fenced(batch, check, async (connection, owner) => {
+      try {
+        return await loadBatch(connection, batch, owner);
+      } catch (err) {
+        if (!isLocalInfileRefused(err)) throw err;
+        // The refused statement stored nothing; the transaction (and the record's lock) is intact.
+        if (this.#loadData) {
+          this.#loadData = false;
+          this.#logger?.warn(
+            { dialect: 'mysql', errno: (err as { errno?: number }).errno, reason: (err as Error).message },
+            'database: the server refuses LOAD DATA LOCAL INFILE (local_infile); result rows use multi-row INSERTs, which are slower',
+          );
+        }
+        return insert(connection, owner);
+      }
+    });
   }
 
   /** BEGIN, lock and check the record, `write`, COMMIT — on a pool connection of its own. */

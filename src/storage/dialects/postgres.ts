@@ -18,52 +18,39 @@ import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow } from '../attempt-ledger.js';
+import { fenceQuery, ofLiveAttempt, type AttemptCheck, type AttemptOwner, type AttemptRow, type ResultTable } from '../attempt-fence.js';
 import type { ConnectOptions } from '../connection.js';
-import { reasonAt, tsvText, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
+import { cleanLine, exceptionLine, linePieces, reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
-import type { DialectAdapter, ResultRowSelection, ResultTable } from './adapter.js';
+import type { DialectAdapter, ResultRowSelection } from './adapter.js';
 
 /** SQLSTATE unique_violation. */
 const PG_UNIQUE_VIOLATION = '23505';
 
 /**
- * Rows per piece of COPY input: small pieces let the server parse and insert the first rows while
- * the client still encodes the next ones (measured: 100-row pieces beat one 1000-row piece).
+ * Rows per piece of COPY input (measured: 100-row pieces beat one 1000-row piece — the server
+ * starts on the first rows while the client encodes the next).
  */
 const COPY_PIECE_ROWS = 100;
 
-/** COPY input for `count` rows, produced lazily `chunkRows` rows at a time. */
-function* copyChunks(count: number, chunkRows: number, line: (index: number) => string): Generator<string> {
-  for (let start = 0; start < count; start += chunkRows) {
-    let text = '';
-    for (let i = start; i < Math.min(count, start + chunkRows); i++) text += line(i);
-    yield text;
-  }
-}
-
+/** COPY … FROM STDIN of `count` lines, streamed piece by piece (backpressure from the socket). */
 async function copyRows(client: pg.PoolClient, statement: string, count: number, line: (index: number) => string): Promise<number> {
   if (count === 0) return 0;
   const copy = client.query(copyFrom(statement));
-  await pipeline(Readable.from(copyChunks(count, COPY_PIECE_ROWS, line)), copy);
+  await pipeline(Readable.from(linePieces(count, COPY_PIECE_ROWS, line)), copy);
   return copy.rowCount;
 }
 
 /** COPY of both tables on the caller's client, inside its transaction. */
-async function copyBatch(client: pg.PoolClient, batch: EncodedBatch, { fileKey, attempt }: AttemptOwner): Promise<WrittenCounts> {
-  const prefix = `${fileKey}\t${attempt}\t`;
-  const cleanRows = await copyRows(client, 'copy clean_data (file_key, attempt, sheet_index, "row_number", data) from stdin', batch.clean.length, (i) => {
-    const r = batch.clean[i];
-    return `${prefix}${r.sheetIndex}\t${r.rowNumber}\t${tsvText(JSON.stringify(r.values))}\n`;
-  });
+async function copyBatch(client: pg.PoolClient, batch: EncodedBatch, owner: AttemptOwner): Promise<WrittenCounts> {
+  const cleanRows = await copyRows(client, 'copy clean_data (file_key, attempt, sheet_index, "row_number", data) from stdin', batch.clean.length, (i) =>
+    cleanLine(owner, batch.clean[i]),
+  );
   const exceptionRows = await copyRows(
     client,
     'copy error_logs (file_key, attempt, sheet_index, "row_number", data, errors, message) from stdin',
     batch.exceptions.length,
-    (i) => {
-      const r = batch.exceptions[i];
-      return `${prefix}${r.sheetIndex}\t${r.rowNumber}\t${tsvText(JSON.stringify(r.values))}\t${tsvText(JSON.stringify(r.errors))}\t${tsvText(reasonAt(batch, i))}\n`;
-    },
+    (i) => exceptionLine(owner, batch, i),
   );
   return { cleanRows, exceptionRows };
 }
