@@ -8,3 +8,4 @@ export type { ExportFormat, FileFormat, ResultKind } from './formats.js';
 export type { CleanRecord, ExceptionRecord, FieldError, FieldErrorType, SheetLayout } from './records.js';
 export { PHASES, type Phase, type ProcessStatistics } from './statistics.js';
 export { FINAL_STATUSES, JOB_STATUSES, type JobStatus, type UnsuccessfulStatus } from './status.js';
+export { CLIENT_HEADER } from './client.js';

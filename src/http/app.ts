@@ -8,6 +8,7 @@ import { dashboardPlugin } from './dashboard.js';
 import type { AppServices, HttpDeps } from './deps.js';
 import { registerErrorHandling } from './errors.js';
 import { exposurePlugin, exposureProblem } from './exposure.js';
+import { InlineWork } from './inline-work.js';
 import { openApiPlugin } from './openapi.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
@@ -60,6 +61,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     ...deps,
     tasks: new TaskService({ db: deps.db, fileStore: deps.fileStore, queue: deps.queue, logger: deps.logger }),
     watch,
+    inline: new InlineWork(() => ({ concurrency: deps.config.current.INLINE_CONCURRENCY, queue: deps.config.current.INLINE_QUEUE })),
   };
   app.decorate('deps', services);
   app.addHook('onClose', async () => watch.close());

@@ -5,6 +5,7 @@ import type { QueueManager } from '../queue/queue-manager.js';
 import type { TaskProducer } from '../queue/task-producer.js';
 import type { TaskService } from '../queue/task-service.js';
 import type { Database, FileStore } from '../storage/index.js';
+import type { InlineWork } from './inline-work.js';
 import type { Metrics } from './metrics.js';
 import type { TaskWatch } from './task-watch.js';
 
@@ -26,6 +27,7 @@ export interface HttpDeps {
 export interface AppServices extends HttpDeps {
   tasks: TaskService;
   watch: TaskWatch;
+  inline: InlineWork;
 }
 
 declare module 'fastify' {

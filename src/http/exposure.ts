@@ -9,7 +9,7 @@
  *    the server under its own name.
  * 3. State-changing requests (anything but GET/HEAD/OPTIONS) from a browser must be same-origin:
  *    refused when the `Origin` (or, without it, `Sec-Fetch-Site`) names another site, unless the
- *    request carries {@link CLIENT_HEADER}, which a cross-site page cannot send without a CORS
+ *    request carries CLIENT_HEADER (src/domain), which a cross-site page cannot send without a CORS
  *    preflight that this server never grants. Clients that are not browsers send neither header.
  * 4. Rate limits per client address: RATE_LIMIT_PER_SECOND over everything but health, and
  *    UPLOAD_RATE_LIMIT_PER_MINUTE over uploads and previews (their route config, {@link uploadRateLimit}).
@@ -18,11 +18,11 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config, ConfigStore } from '../config/index.js';
+import { CLIENT_HEADER } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import { isLoopbackHost } from './auth.js';
 
-/** Sent by the web UI with every state-changing request. */
-export const CLIENT_HEADER = 'x-dcs-client';
+const CLIENT_HEADER_NAME = CLIENT_HEADER.toLowerCase();
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
@@ -57,7 +57,7 @@ export function hostAllowed(header: string | undefined, config: Pick<Config, 'HO
 }
 
 export function isCrossSite(request: FastifyRequest): boolean {
-  if (request.headers[CLIENT_HEADER] !== undefined) return false;
+  if (request.headers[CLIENT_HEADER_NAME] !== undefined) return false;
   const origin = request.headers.origin;
   if (origin !== undefined) {
     try {

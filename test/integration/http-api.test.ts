@@ -32,6 +32,7 @@ import {
   type HeldWorker,
 } from '../support/http-client.js';
 import { ROOT } from '../support/stack.js';
+import { COLUMN_TYPES } from '../../src/domain/index.js';
 
 const API = '/api/data-cleaning';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -763,7 +764,7 @@ describe.each(testDatabases())('HTTP API on $name', ({ name }) => {
       expect(res.body).toEqual({
         maxFileSize: 524_288_000,
         acceptedExtensions: ['.xlsx', '.xls', '.csv'],
-        columnTypes: ['phone', 'date', 'address', 'text', 'number'],
+        columnTypes: [...COLUMN_TYPES],
         authRequired: false,
         version: 'test',
       });

@@ -2,6 +2,7 @@
  * Typed client for the REST contract in docs/API.md. fetch for JSON calls; XMLHttpRequest for the
  * upload because only XHR reports upload transfer progress.
  */
+import { CLIENT_HEADER } from '../../src/domain/index.js';
 import type { AuthStore } from './auth.js';
 import type { ErrorInfo } from './i18n/errors.js';
 import type {
@@ -150,6 +151,7 @@ export class ApiClient {
       xhr.open('POST', this.url('/api/data-cleaning/upload'));
       for (const [name, value] of Object.entries(this.auth.headers())) xhr.setRequestHeader(name, value);
       xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader(CLIENT_HEADER, 'web');
       xhr.upload.addEventListener('progress', (event) => {
         options.onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
       });
@@ -197,7 +199,8 @@ export class ApiClient {
         method,
         body,
         signal,
-        headers: { Accept: 'application/json', ...this.auth.headers() },
+        // The client header proves the request comes from this UI (the server's same-origin rule).
+        headers: { Accept: 'application/json', ...(method === 'GET' ? {} : { [CLIENT_HEADER]: 'web' }), ...this.auth.headers() },
       });
     } catch (err) {
       throw toApiError(err);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.js';
-import { previewFile } from '../../pipeline/preview.js';
+import { statfs } from 'node:fs/promises';
+import { AppError, isAppError } from '../../errors.js';
+import { pipelineOptionsOf } from '../../pipeline/options.js';
+import { previewInThread } from '../inline-work.js';
 import { runJob } from '../../pipeline/run-job.js';
 import { classifyError } from '../../queue/error-handler.js';
 import { parseColumnTypes } from '../../queue/task-producer.js';
@@ -69,6 +71,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (mode === 'async' && !deps.producer.acceptsTasks) {
         throw new AppError('QUEUE_UNAVAILABLE', '未配置任务队列（REDIS_URL），只能同步处理：请使用 ?mode=sync 上传');
       }
+      await assertDiskSpace(deps);
       const receiveStarted = performance.now();
       const upload = await receiveUpload(deps, request);
       const received = performance.now();
@@ -83,23 +86,17 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       deps.metrics.uploads.inc({ mode });
 
       if (mode === 'sync') {
+        const config = deps.config.current;
         const token = `${SYNC_TOKEN_PREFIX}${randomUUID()}`;
-        try {
-          const stats = await runJob({
-            db: deps.db,
-            fileStore: deps.fileStore,
-            jobId: record.jobId,
-            token,
-            batchSize: deps.config.current.BATCH_SIZE,
-            limits: deps.parseLimits(),
-            isTransient: (err) => classifyError(err).kind === 'retryable',
-          });
-          return reply.code(200).send({ jobId: record.jobId, fileId: record.id, message: '文件处理完成', totalRows: stats.totalRows, statistics: stats });
-        } catch (err) {
-          const c = classifyError(err);
-          await deps.db.endAttempt(record.jobId, token, 'failed', c.code, c.message).catch(() => undefined);
-          throw err;
-        }
+        const stats = await deps.inline.run(reply, config.SYNC_TIMEOUT_MS, async (signal) => {
+          try {
+            return await runJob({ db: deps.db, fileStore: deps.fileStore, jobId: record.jobId, token, ...pipelineOptionsOf(config), signal, isTransient });
+          } catch (err) {
+            await endSyncAttempt(deps, record.jobId, token, signal.aborted ? signal.reason : err);
+            throw signal.aborted ? signal.reason : err;
+          }
+        });
+        return reply.code(200).send({ jobId: record.jobId, fileId: record.id, message: '文件处理完成', totalRows: stats.totalRows, statistics: stats });
       }
 
       const enqueued = await deps.producer.enqueue(record);
@@ -121,13 +118,37 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['uploads'], summary: 'Headers, detected column types and sample rows of a file', response: { 200: Preview, ...errorResponses } },
       config: { multipartForm: UploadForm, ...uploadRateLimit(deps.config.current) },
     },
-    async (request) => {
+    async (request, reply) => {
+      await assertDiskSpace(deps);
       const upload = await receiveUpload(deps, request);
       try {
-        return await previewFile(upload.saved.path, { columnTypes: parseColumnTypes(upload.columnTypes), limits: deps.parseLimits() });
+        const config = deps.config.current;
+        const options = { columnTypes: parseColumnTypes(upload.columnTypes), limits: pipelineOptionsOf(config).limits };
+        return await deps.inline.run(reply, config.PREVIEW_TIMEOUT_MS, (signal) =>
+          previewInThread({ path: upload.saved.path, options }, signal, config.PIPELINE_THREAD_MEMORY_MB),
+        );
       } finally {
         await deps.producer.discard(upload.saved);
       }
     },
   );
 };
+
+const isTransient = (err: unknown) => classifyError(err).kind === 'retryable';
+
+/** Records how a sync upload's attempt ended: timeout, cancelled (client gone) or failed. */
+async function endSyncAttempt(deps: AppServices, jobId: string, token: string, err: unknown): Promise<void> {
+  const status = isAppError(err) && err.code === 'PROCESSING_TIMEOUT' ? 'timeout' : isAppError(err) && err.code === 'CANCELLED' ? 'cancelled' : 'failed';
+  const c = status === 'failed' ? classifyError(err) : { code: (err as AppError).code, message: (err as AppError).message };
+  await deps.db.endAttempt(jobId, token, status, c.code, c.message).catch(() => undefined);
+}
+
+/** Refuses an upload (507) while the disk of the data directory is nearly full (MIN_FREE_DISK_BYTES). */
+async function assertDiskSpace(deps: AppServices): Promise<void> {
+  const { DATA_DIR, MIN_FREE_DISK_BYTES } = deps.config.current;
+  if (MIN_FREE_DISK_BYTES === 0) return;
+  const fs = await statfs(DATA_DIR).catch(() => undefined);
+  if (fs && fs.bavail * fs.bsize < MIN_FREE_DISK_BYTES) {
+    throw new AppError('INSUFFICIENT_STORAGE', '服务器磁盘空间不足，暂不能接收上传，请稍后重试或联系管理员');
+  }
+}

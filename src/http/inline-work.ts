@@ -1,0 +1,120 @@
+/**
+ * Work the API does for a request itself (a preview, a `?mode=sync` upload), kept from stalling it.
+ *
+ * Rules:
+ * - At most INLINE_CONCURRENCY such requests run at once; up to INLINE_QUEUE more wait for a slot,
+ *   beyond that the request is refused at once with 503 SERVER_BUSY.
+ * - Each runs under an AbortSignal that fires when its time limit passes (reason: PROCESSING_TIMEOUT)
+ *   or when the client goes away (reason: CANCELLED); a request that is still waiting for a slot
+ *   then leaves the queue without running.
+ * - The CPU-heavy part never runs on the API's event loop: a preview runs on its own worker thread,
+ *   terminated when the signal fires; a sync upload runs the pipeline, whose parsing and cleaning
+ *   already run on a worker thread (PIPELINE_THREADS) that the same signal terminates.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FastifyReply } from 'fastify';
+import { AppError } from '../errors.js';
+import type { FilePreview } from '../pipeline/preview.js';
+import { deserializeError, type SerializedError } from '../pipeline/thread-protocol.js';
+
+export interface PreviewJob {
+  path: string;
+  options: Parameters<typeof import('../pipeline/preview.js').previewFile>[1];
+}
+
+export type PreviewReply = { ok: true; preview: FilePreview } | { ok: false; error: SerializedError };
+
+export class InlineWork {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limits: () => { concurrency: number; queue: number }) {}
+
+  /** Requests running and waiting now. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  /**
+   * Runs `work` in a slot, with a signal that fires after `timeoutMs` or when the reply's
+   * connection closes before the answer was sent.
+   */
+  async run<T>(reply: FastifyReply, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { concurrency, queue } = this.limits();
+    if (this.running >= concurrency && this.waiting.length >= queue) {
+      throw new AppError('SERVER_BUSY', '服务器正忙（同时进行的预览和同步处理已达上限），请稍后重试', { concurrency, queue });
+    }
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) controller.abort(new AppError('CANCELLED', '客户端已断开连接，处理已停止'));
+    };
+    reply.raw.on('close', onClose);
+    const timer = setTimeout(() => controller.abort(new AppError('PROCESSING_TIMEOUT', `处理超过时间限制（${Math.round(timeoutMs / 1000)} 秒）`)), timeoutMs);
+    try {
+      await this.acquire(controller.signal);
+      try {
+        return await work(controller.signal);
+      } finally {
+        this.releaseSlot();
+      }
+    } finally {
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+    }
+  }
+
+  private acquire(signal: AbortSignal): Promise<void> {
+    if (this.running < this.limits().concurrency) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const start = () => {
+        signal.removeEventListener('abort', leave);
+        this.running++;
+        resolve();
+      };
+      const leave = () => {
+        const i = this.waiting.indexOf(start);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal.reason);
+      };
+      this.waiting.push(start);
+      signal.addEventListener('abort', leave, { once: true });
+    });
+  }
+
+  private releaseSlot(): void {
+    this.running--;
+    while (this.running < this.limits().concurrency && this.waiting.length > 0) this.waiting.shift()?.();
+  }
+}
+
+/** The module a preview thread runs: the .ts source under the test runner, the built .js otherwise. */
+function threadEntry(): { filename: string | URL; eval: boolean } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(`./preview-thread.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  if (!fromSource) return { filename: url, eval: false };
+  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
+  return { filename: code, eval: true };
+}
+
+/** Previews a file on a worker thread of its own, terminated when `signal` fires. */
+export function previewInThread(job: PreviewJob, signal: AbortSignal, threadMemoryMb?: number): Promise<FilePreview> {
+  const entry = threadEntry();
+  const worker = new Worker(entry.filename, {
+    eval: entry.eval,
+    workerData: job,
+    ...(threadMemoryMb ? { resourceLimits: { maxOldGenerationSizeMb: threadMemoryMb } } : {}),
+  });
+  return new Promise<FilePreview>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (reply: PreviewReply) => (reply.ok ? resolve(reply.preview) : reject(deserializeError(reply.error))));
+    worker.once('error', (err) => reject(new AppError('CORRUPTED_FILE', `无法预览该文件：${err.message}`)));
+    worker.once('exit', (code) => reject(new AppError('CORRUPTED_FILE', `无法预览该文件（预览进程退出，代码 ${code}）`)));
+  }).finally(() => {
+    void worker.terminate();
+  });
+}
