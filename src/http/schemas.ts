@@ -148,6 +148,9 @@ export const SyncUploadResult = Type.Object({
 export const UploadForm = Type.Object({
   file: Type.String({ format: 'binary', description: 'The .xlsx, .xls or .csv file (decided by content)' }),
   columnTypes: Type.Optional(Type.String({ description: 'JSON object header → column type, e.g. {"手机号":"phone"}' })),
+  encoding: Type.Optional(Type.String({ description: 'CSV only: text encoding (utf-8, gb18030, big5, utf-16le…); detected when absent' })),
+  delimiter: Type.Optional(Type.String({ description: 'CSV only: field delimiter, one character (, ; | or tab); detected when absent' })),
+  dedupe: Type.Optional(Type.Literal('exact', { description: 'exact: a row identical to an earlier one after cleaning becomes an exception (重复行)' })),
 });
 
 export const Preview = Type.Object({

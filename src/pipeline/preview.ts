@@ -20,11 +20,17 @@ const MAX_SHEETS = 20;
  */
 export async function previewFile(
   path: string,
-  options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits> } = {},
+  options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits>; encoding?: string; delimiter?: string } = {},
 ): Promise<FilePreview> {
   // Rows one by one: a reader hands out a batch only when it is full, so a truncated CSV that breaks
   // off inside a quoted field would otherwise lose every row read before the break.
-  const reader = await openTable(path, { limits: options.limits, batchSize: 1, sampleRowsPerSheet: DETECTION_SAMPLE_ROWS });
+  const reader = await openTable(path, {
+    limits: options.limits,
+    encoding: options.encoding,
+    delimiter: options.delimiter,
+    batchSize: 1,
+    sampleRowsPerSheet: DETECTION_SAMPLE_ROWS,
+  });
   const sheets: FilePreview['sheets'] = [];
   let current: { name: string; headers: string[]; rows: CellValue[][] } | undefined;
   const finish = () => {

@@ -15,9 +15,58 @@ export const MIME_TYPES: Record<FileFormat, string> = {
   xls: 'application/vnd.ms-excel',
 };
 
-/** What an uploader may choose besides the file (stored on the file record). */
+/** What an uploader may choose besides the file (stored on the file record, read by the worker). */
 export interface UploadOptions {
   columnTypes?: Record<string, ColumnType>;
+  /** CSV text encoding (a WHATWG label such as gb18030); absent: detected. */
+  encoding?: string;
+  /** CSV field delimiter (one character); absent: detected. */
+  delimiter?: string;
+  /** `exact`: a row identical to an earlier one after cleaning is an exception; absent: off. */
+  dedupe?: 'exact';
+}
+
+/** The upload form's text fields as received (multipart values are strings). */
+export interface UploadFields {
+  columnTypes?: string;
+  encoding?: string;
+  delimiter?: string;
+  dedupe?: string;
+}
+
+const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
+
+/**
+ * Checks the upload form's fields (INVALID_COLUMN_TYPES / INVALID_REQUEST naming the field):
+ * `encoding` must be a text encoding this runtime decodes; `delimiter` one character (or
+ * tab/comma/semicolon/pipe) that is not a quote or a line break; `dedupe` `exact` or empty.
+ */
+export function parseUploadFields(fields: UploadFields): UploadOptions {
+  const options: UploadOptions = { columnTypes: parseColumnTypes(fields.columnTypes) };
+  const encoding = fields.encoding?.trim();
+  if (encoding) {
+    try {
+      options.encoding = new TextDecoder(encoding).encoding;
+    } catch {
+      throw new AppError('INVALID_REQUEST', `encoding 不是支持的文本编码：${encoding.slice(0, 40)}（例如 utf-8、gb18030、big5）`, { field: 'encoding' });
+    }
+  }
+  const rawDelimiter = fields.delimiter;
+  if (rawDelimiter !== undefined && rawDelimiter !== '') {
+    const delimiter = DELIMITER_NAMES[rawDelimiter.trim().toLowerCase()] ?? rawDelimiter;
+    if ([...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) {
+      throw new AppError('INVALID_REQUEST', `delimiter 必须是一个字符（例如 , ; | 或 tab），且不能是引号或换行：${JSON.stringify(rawDelimiter.slice(0, 10))}`, {
+        field: 'delimiter',
+      });
+    }
+    options.delimiter = delimiter;
+  }
+  const dedupe = fields.dedupe?.trim();
+  if (dedupe) {
+    if (dedupe !== 'exact') throw new AppError('INVALID_REQUEST', `dedupe 只能是 exact（或不填）：${dedupe.slice(0, 20)}`, { field: 'dedupe' });
+    options.dedupe = 'exact';
+  }
+  return options;
 }
 
 /** How long an API request waits for a queue operation before answering QUEUE_UNAVAILABLE. */
@@ -121,6 +170,10 @@ export class TaskProducer {
         mimeType: MIME_TYPES[format],
         storageKey: saved.key,
         columnTypes: options.columnTypes ?? null,
+        // Encoding and delimiter are CSV settings: a workbook has neither.
+        encoding: format === 'csv' ? (options.encoding ?? null) : null,
+        delimiter: format === 'csv' ? (options.delimiter ?? null) : null,
+        dedupe: options.dedupe ?? null,
       });
     } catch (err) {
       await this.discard(saved);

@@ -85,7 +85,10 @@ describe('safe exposure', () => {
     });
 
     it('starts on a public HOST with a token, or with the explicit trusted-network opt-out', async () => {
-      const envs: Record<string, string>[] = [{ HOST: '0.0.0.0', API_TOKEN: TOKEN }, { HOST: '0.0.0.0', ALLOW_PUBLIC_WITHOUT_TOKEN: 'true' }];
+      const envs: Record<string, string>[] = [
+        { HOST: '0.0.0.0', API_TOKEN: TOKEN },
+        { HOST: '0.0.0.0', ALLOW_PUBLIC_WITHOUT_TOKEN: 'true' },
+      ];
       for (const env of envs) {
         const app = await startTestApp({ databaseUrl: scratch.url, env });
         expect((await call(app.baseUrl, '/health/live')).status).toBe(200);
@@ -95,7 +98,15 @@ describe('safe exposure', () => {
 
     it.runIf(existsSync(CLI))('dcs api exits with that message instead of listening', () => {
       const run = spawnSync(process.execPath, [CLI, 'api'], {
-        env: { ...process.env, HOST: '0.0.0.0', PORT: '0', API_TOKEN: '', DATABASE_URL: scratch.url, DATA_DIR: join(tmpdir(), 'dcs-exposure'), LOG_LEVEL: 'fatal' },
+        env: {
+          ...process.env,
+          HOST: '0.0.0.0',
+          PORT: '0',
+          API_TOKEN: '',
+          DATABASE_URL: scratch.url,
+          DATA_DIR: join(tmpdir(), 'dcs-exposure'),
+          LOG_LEVEL: 'fatal',
+        },
         encoding: 'utf8',
         timeout: 60_000,
       });
@@ -113,11 +124,14 @@ describe('safe exposure', () => {
       },
     );
 
-    it.each(['evil.example', 'attacker.test:3000', '192.168.1.10', 'tools.example.org:9999', 'data.example.org.evil.example'])('refuses Host: %s with 403', async (host) => {
-      const res = await rawRequest(open.baseUrl, '/api/data-cleaning/files', { headers: { host } });
-      expect(res.status).toBe(403);
-      expect(res.body.errorCode).toBe('FORBIDDEN');
-    });
+    it.each(['evil.example', 'attacker.test:3000', '192.168.1.10', 'tools.example.org:9999', 'data.example.org.evil.example'])(
+      'refuses Host: %s with 403',
+      async (host) => {
+        const res = await rawRequest(open.baseUrl, '/api/data-cleaning/files', { headers: { host } });
+        expect(res.status).toBe(403);
+        expect(res.body.errorCode).toBe('FORBIDDEN');
+      },
+    );
   });
 
   describe('cross-site state changes', () => {

@@ -7,7 +7,7 @@ import { pipelineOptionsOf } from '../../pipeline/options.js';
 import { previewInThread } from '../inline-work.js';
 import { runJob } from '../../pipeline/run-job.js';
 import { classifyError } from '../../queue/error-handler.js';
-import { parseColumnTypes } from '../../queue/task-producer.js';
+import { parseUploadFields, type UploadFields } from '../../queue/task-producer.js';
 import type { SavedFile } from '../../storage/index.js';
 import type { AppServices } from '../deps.js';
 import { uploadRateLimit } from '../exposure.js';
@@ -19,15 +19,18 @@ export const SYNC_TOKEN_PREFIX = 'sync:';
 interface ReceivedUpload {
   saved: SavedFile;
   filename: string;
-  columnTypes: unknown;
+  fields: UploadFields;
 }
+
+const FORM_FIELDS = new Set<keyof UploadFields>(['columnTypes', 'encoding', 'delimiter', 'dedupe']);
+const isFormField = (name: string): name is keyof UploadFields => FORM_FIELDS.has(name as keyof UploadFields);
 
 /** Reads the multipart body: stores the `file` part as it streams in, collects the text fields. */
 async function receiveUpload(deps: AppServices, request: FastifyRequest): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw new AppError('INVALID_REQUEST', '请使用 multipart/form-data 上传，文件字段名为 file');
   let saved: SavedFile | undefined;
   let filename = '';
-  let columnTypes: unknown;
+  const fields: UploadFields = {};
   try {
     const parts = request.parts({ limits: { fileSize: deps.config.current.MAX_FILE_SIZE + 1, files: 1, fields: 10, fieldSize: 1024 * 1024 } });
     for await (const part of parts) {
@@ -38,8 +41,8 @@ async function receiveUpload(deps: AppServices, request: FastifyRequest): Promis
         }
         filename = part.filename;
         saved = await deps.producer.save(part.file);
-      } else if (part.fieldname === 'columnTypes') {
-        columnTypes = part.value;
+      } else if (isFormField(part.fieldname) && typeof part.value === 'string') {
+        fields[part.fieldname] = part.value;
       }
     }
   } catch (err) {
@@ -47,7 +50,7 @@ async function receiveUpload(deps: AppServices, request: FastifyRequest): Promis
     throw err;
   }
   if (!saved) throw new AppError('INVALID_REQUEST', '缺少上传文件（字段名 file）');
-  return { saved, filename, columnTypes };
+  return { saved, filename, fields };
 }
 
 /** Uploads (queued, or processed at once with `?mode=sync`) and the preview of a file. */
@@ -75,14 +78,14 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const receiveStarted = performance.now();
       const upload = await receiveUpload(deps, request);
       const received = performance.now();
-      let columnTypes;
+      let options;
       try {
-        columnTypes = parseColumnTypes(upload.columnTypes);
+        options = parseUploadFields(upload.fields);
       } catch (err) {
         await deps.producer.discard(upload.saved);
         throw err;
       }
-      const record = await deps.producer.create(upload.saved, upload.filename, { columnTypes });
+      const record = await deps.producer.create(upload.saved, upload.filename, options);
       deps.metrics.uploads.inc({ mode });
 
       if (mode === 'sync') {
@@ -123,7 +126,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const upload = await receiveUpload(deps, request);
       try {
         const config = deps.config.current;
-        const options = { columnTypes: parseColumnTypes(upload.columnTypes), limits: pipelineOptionsOf(config).limits };
+        const { columnTypes, encoding, delimiter } = parseUploadFields(upload.fields);
+        const options = { columnTypes, encoding, delimiter, limits: pipelineOptionsOf(config).limits };
         return await deps.inline.run(reply, config.PREVIEW_TIMEOUT_MS, (signal) =>
           previewInThread({ path: upload.saved.path, options }, signal, config.PIPELINE_THREAD_MEMORY_MB),
         );
