@@ -164,7 +164,7 @@ export class CsvTableReader implements TableReader {
     this.limits = limits;
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     this.signal = options.signal;
-    const sampleText = source.encoding.text;
+    const sampleText = withoutNul(source.encoding.text);
     this.newline = guessNewline(sampleText);
     this.delimiter = options.delimiter ?? guessDelimiter(sampleText, this.newline);
     this.details = { format: 'csv', encoding: source.encoding.encoding, delimiter: this.delimiter, sheetCount: 1, removedNulBytes: 0 };
@@ -211,17 +211,26 @@ export class CsvTableReader implements TableReader {
       if (bytesRead === 0) break;
       position += bytesRead;
       this.bytesConsumed = position;
-      const text = decoder.write(buffer.subarray(0, bytesRead));
+      const text = this.removeNul(decoder.write(buffer.subarray(0, bytesRead)));
       if (text.length > 0) yield text;
     }
-    const tail = decoder.end();
+    const tail = this.removeNul(decoder.end());
     if (tail.length > 0) yield tail;
+  }
+
+  /** A stray NUL is damage, not data (issue 10.5): removed and counted. */
+  private removeNul(text: string): string {
+    if (text.indexOf('\0') === -1) return text;
+    let count = 0;
+    for (let i = text.indexOf('\0'); i !== -1; i = text.indexOf('\0', i + 1)) count++;
+    this.details.removedNulBytes += count;
+    return withoutNul(text);
   }
 
   private async *read(): AsyncGenerator<TableEvent> {
     const { maxLineLength } = this.limits;
     const parser = new Papa.Parser({ delimiter: this.delimiter, newline: this.newline, quoteChar: QUOTE });
-    const state: RecordState = { rows: new RowBatcher(this.limits, this.batchSize), headerSeen: false, recordNumber: 0 };
+    const state: RecordState = { rows: new RowBatcher(this.limits, this.batchSize), headerSeen: false, recordNumber: 0, damaged: false };
     let pending = '';
     try {
       for await (const chunk of this.chunks()) {
@@ -230,6 +239,7 @@ export class CsvTableReader implements TableReader {
         pending = aggregate.substring(result.meta.cursor);
         // The unfinished record is all that is carried over: bounding it bounds memory.
         if (pending.length > maxLineLength) throw lineTooLong(maxLineLength, state.recordNumber + 1);
+        state.damaged = aggregate.indexOf(REPLACEMENT) !== -1;
         yield* this.recordEvents(state, result.data, aggregate.length > maxLineLength);
       }
       if (this.closed) return;
@@ -239,6 +249,7 @@ export class CsvTableReader implements TableReader {
         const rowNumber = state.recordNumber + (unclosed.row ?? 0) + 1;
         throw corruptedFile(`第 ${rowNumber} 行的引号没有闭合（文件可能被截断）`, undefined, { rowNumber });
       }
+      state.damaged = pending.indexOf(REPLACEMENT) !== -1;
       yield* this.recordEvents(state, result.data, pending.length > maxLineLength);
       const last = state.rows.flush();
       if (last) yield last;
@@ -263,7 +274,7 @@ export class CsvTableReader implements TableReader {
         yield state.rows.sheetEvent('Sheet1', headersOf(cells));
         continue;
       }
-      const batch = state.rows.add(state.recordNumber, cells);
+      const batch = state.rows.add(state.recordNumber, cells, undefined, state.damaged && hasReplacement(cells));
       this.dataRows = state.rows.dataRows;
       if (batch) yield batch;
     }
@@ -275,6 +286,24 @@ interface RecordState {
   headerSeen: boolean;
   /** Records seen so far, blank ones included: the spreadsheet row number of the last one. */
   recordNumber: number;
+  /** The text being parsed holds U+FFFD somewhere: its rows are checked one by one. */
+  damaged: boolean;
+}
+
+/**
+ * What the decoder puts where bytes are not valid in the file's encoding. A row holding it is
+ * flagged invalidEncoding (a U+FFFD written into the file itself is damage from an earlier
+ * conversion, and is flagged the same way).
+ */
+const REPLACEMENT = '\ufffd';
+
+function hasReplacement(cells: readonly string[]): boolean {
+  for (const cell of cells) if (cell.indexOf(REPLACEMENT) !== -1) return true;
+  return false;
+}
+
+function withoutNul(text: string): string {
+  return text.indexOf('\0') === -1 ? text : text.replaceAll('\0', '');
 }
 
 /** Characters of a record without its quotes: enough to tell a runaway record from a normal one. */

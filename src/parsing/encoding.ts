@@ -20,8 +20,13 @@ const UTF16BE_BOM = [0xfe, 0xff];
 
 /** A little damage (a few stray bytes) is tolerated; more means the bytes are not text in that encoding. */
 const MAX_REPLACEMENT_RATIO = 0.01;
-/** Control characters other than tab/newlines are almost absent from real text files and common in binary. */
+/** Control characters other than tab/newlines (and NUL) are almost absent from real text files and common in binary. */
 const MAX_CONTROL_CHAR_RATIO = 0.005;
+/**
+ * NUL characters: a few stray ones are damage a CSV reader removes (issue 10.5); a text that is
+ * more than this share NUL is not text.
+ */
+const MAX_NUL_CHAR_RATIO = 0.25;
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return prefix.length <= bytes.length && prefix.every((b, i) => bytes[i] === b);
@@ -103,6 +108,12 @@ export function guessEncoding(sample: Uint8Array, partial: boolean, forced?: str
     const text = tryDecode(encoding, sample, partial);
     if (text !== undefined) return { encoding, bomLength: 0, text, lossy: false };
   }
+  // A UTF-8 file with a few damaged bytes: its multi-byte characters outnumber the bad bytes (GBK
+  // text read as UTF-8 has almost no valid multi-byte sequences). Read as UTF-8, damage as U+FFFD.
+  const utf8 = utf8SequenceCounts(sample, partial);
+  if (utf8.valid > 0 && utf8.invalid <= utf8.valid) {
+    return { encoding: 'utf-8', bomLength: 0, text: createDecoder('utf-8').decode(sample, { stream: partial }), lossy: true };
+  }
   // Damage is counted per byte of input (not per decoded character, which favours encodings
   // that turn more bytes into more characters); on a tie the earlier candidate (UTF-8) wins.
   let best: EncodingGuess | undefined;
@@ -118,14 +129,56 @@ export function guessEncoding(sample: Uint8Array, partial: boolean, forced?: str
   return bestDamage <= MAX_REPLACEMENT_RATIO ? best : undefined;
 }
 
-/** Binary files decode to text full of control characters; real CSV has almost none. */
+/**
+ * Valid multi-byte UTF-8 sequences and invalid bytes of a sample (a sequence cut by the end of a
+ * partial sample counts as neither).
+ */
+export function utf8SequenceCounts(bytes: Uint8Array, partial: boolean): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const lead = bytes[i];
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 1) {
+      i++;
+      continue;
+    }
+    if (length === 0) {
+      invalid++;
+      i++;
+      continue;
+    }
+    let k = 1;
+    while (k < length && i + k < n && (bytes[i + k] & 0xc0) === 0x80) k++;
+    if (k === length) {
+      valid++;
+      i += length;
+    } else if (i + k >= n && partial) {
+      break;
+    } else {
+      invalid++;
+      i++;
+    }
+  }
+  return { valid, invalid };
+}
+
+/**
+ * Binary files decode to text full of control characters; real CSV has almost none. NUL is
+ * judged apart: a few stray NULs are removed by the CSV reader, a text mostly made of them is binary.
+ */
 export function looksLikeBinary(text: string): boolean {
   let control = 0;
+  let nul = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c && code !== 0x0b) control++;
+    if (code === 0) nul++;
+    else if (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c && code !== 0x0b) control++;
   }
-  return control > 0 && control > text.length * MAX_CONTROL_CHAR_RATIO;
+  if (nul > 0 && nul >= text.length * MAX_NUL_CHAR_RATIO) return true;
+  return control > 0 && control > (text.length - nul) * MAX_CONTROL_CHAR_RATIO;
 }
 
 /** Incremental decoder: bytes in, text out, characters cut between chunks carried over. */

@@ -73,6 +73,15 @@ const contentChecks: Record<string, (outcome: Outcome) => void> = {
   'utf16le-no-bom.csv': ({ sheets }) => expect(sheets[0].headers[0]).toBe('姓名'),
   'cr-only.csv': ({ rows }) => expect(rows.map((r) => r.rowNumber)).toEqual([2, 3]),
   'prefixed-namespace.xlsx': ({ rows }) => expect(rows[0].cells).toEqual(['张三']),
+  'nul-in-two-cells.csv': ({ details, rows }) => {
+    expect(details?.removedNulBytes).toBe(2);
+    expect(rows.map((r) => r.cells[0])).toEqual(['张三', '李四']);
+  },
+  'invalid-utf8-short.csv': ({ details, rows }) => {
+    expect(details?.encoding).toBe('utf-8');
+    expect(rows.map((r) => r.invalidEncoding === true)).toEqual([false, true, false]);
+    expect(rows[1].cells[0]).toBe('王\ufffd\ufffd');
+  },
   'quotes-everywhere.csv': ({ rows }) => expect(rows[0].cells).toEqual(['a"b', 'c"d', 'e\r\nf', '']),
 };
 

@@ -370,6 +370,23 @@ export async function writeHostileCorpus(dir: string): Promise<HostileCase[]> {
     ),
     { expect: 'ok', format: 'xlsx', dataRows: 1, note: 'SpreadsheetML written with an x: namespace prefix (some .NET tools)' },
   );
+  // — issue 10.5: ordinary dirty CSV, cleaned rather than rejected —
+  await add('nul-in-two-cells.csv', Buffer.from(`${HEADER}张\u0000三,13812345678,1990-05-17,北京\n李四,139\u00001234,,\n`), {
+    expect: 'ok',
+    format: 'csv',
+    dataRows: 2,
+    note: 'a short CSV with NUL bytes inside two cells: removed and counted',
+  });
+  await add(
+    'invalid-utf8-short.csv',
+    Buffer.concat([
+      Buffer.from(`${HEADER}张三,13812345678,1990-05-17,北京市\n`),
+      Buffer.from([0xe7, 0x8e, 0x8b, 0xc0, 0xaf, 0x2c, 0x31, 0x0a]),
+      Buffer.from('李四,139,,\n'),
+    ]),
+    { expect: 'ok', format: 'csv', dataRows: 3, note: 'a short UTF-8 CSV with an invalid sequence: U+FFFD, the row flagged' },
+  );
+
   // — issue 10: bounded work for every input —
   const cellRef = (column: number, row: number): string => `${columnName(column)}${row}`;
   /** Rows of `columns` cells that all refer to shared string 0. */

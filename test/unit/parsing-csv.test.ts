@@ -231,3 +231,42 @@ describe('delimiter and line-break detection', () => {
     expect(guessNewline('a,b\r1,2\r')).toBe('\r');
   });
 });
+
+describe('dirty CSV is read, not rejected (issue 10.5)', () => {
+  it('removes NUL bytes inside cells and counts them', async () => {
+    const file = tempFile(Buffer.from('姓名,备注\n张\u0000三,a\u0000b\n李四,ok\n'));
+    const { details, sheets } = await readAllRows(file);
+    expect(details.removedNulBytes).toBe(2);
+    expect(sheets[0].rows.map((r) => r.cells)).toEqual([
+      ['张三', 'ab'],
+      ['李四', 'ok'],
+    ]);
+  });
+
+  it('reads a short UTF-8 file with a few invalid sequences as UTF-8 and flags exactly the rows that held them', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('姓名,地址\n张三,北京市朝阳区\n'),
+      Buffer.from([0xe6, 0x9d, 0x8e, 0xff, 0x2c, 0xc3, 0x28, 0x0a]), // 李\xff,\xc3(
+      Buffer.from('王五,上海市\n'),
+    ]);
+    const { details, sheets } = await readAllRows(tempFile(bytes));
+    expect(details.encoding).toBe('utf-8');
+    const rows = sheets[0].rows;
+    expect(rows.map((r) => r.cells)).toEqual([
+      ['张三', '北京市朝阳区'],
+      ['李\ufffd', '\ufffd('],
+      ['王五', '上海市'],
+    ]);
+    expect(rows.map((r) => r.invalidEncoding === true)).toEqual([false, true, false]);
+  });
+
+  it('still reads GBK as GBK, and still rejects binary files and text made mostly of NUL', async () => {
+    const gbk = await readAllRows(tempFile(iconv.encode('姓名,地址\n张三,广东省深圳市南山区\n', 'gbk')));
+    expect(gbk.details.encoding).toBe('gb18030');
+    expect(gbk.sheets[0].rows[0].invalidEncoding).toBeUndefined();
+    const noise = Buffer.alloc(4096);
+    for (let i = 0, s = 7; i < noise.length; i++) noise[i] = (s = (s * 1103515245 + 12345) & 0x7fffffff) >>> 16;
+    expect((await errorOf(tempFile(noise))).code).toBe('UNSUPPORTED_FILE_TYPE');
+    expect((await errorOf(tempFile(Buffer.concat([Buffer.from('a,b\n'), Buffer.alloc(200)])))).code).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+});
