@@ -33,6 +33,29 @@ export function looksLikeFormula(value: string): boolean {
   return false;
 }
 
+/**
+ * A separator a spreadsheet may split a cell on when it opens the file with another delimiter
+ * (comma; semicolon in many locales; tab), then blanks, then a formula character: `a;=1+1` is two
+ * cells, the second a formula, in a semicolon-locale Excel (issue 10.6).
+ */
+const SPLIT_FORMULA = /[,;\t] *[=+\-@]/;
+const SPLIT_SEGMENT = /([,;\t] *)([=+\-@][^,;\t]*)/g;
+
+/**
+ * The cell with a single quote before every formula-looking part that follows a separator, or
+ * undefined when there is none (the common case: one regular-expression test).
+ */
+function neutralizeSplitFormulas(value: string): string | undefined {
+  if (!SPLIT_FORMULA.test(value)) return undefined;
+  let changed = false;
+  const text = value.replace(SPLIT_SEGMENT, (match: string, separator: string, segment: string) => {
+    if (!looksLikeFormula(segment)) return match;
+    changed = true;
+    return `${separator}'${segment}`;
+  });
+  return changed ? text : undefined;
+}
+
 /** 1 for the ASCII characters that need a closer look when a cell starts with them. */
 const SPECIAL_FIRST = new Uint8Array(128);
 for (const code of [CODE_EQUALS, CODE_PLUS, CODE_MINUS, CODE_AT, CODE_TAB, CODE_CR, CODE_SPACE]) SPECIAL_FIRST[code] = 1;
@@ -43,12 +66,17 @@ function quoted(text: string): string {
 
 /**
  * One cell as CSV text: formula-looking text gets a leading single quote (shown as text by
- * spreadsheets), then RFC 4180 quoting when the cell holds a delimiter, quote, CR or LF, or has
+ * spreadsheets) — at its start and after every separator a spreadsheet might split it on — then
+ * RFC 4180 quoting when the cell holds a delimiter, quote, CR or LF, or has
  * leading/trailing blanks (which some readers would otherwise trim).
  */
 export function csvCell(value: string): string {
   const length = value.length;
   if (length === 0) return value;
+  const split = neutralizeSplitFormulas(value);
+  // Quoted, so that a reader splitting on that separator keeps the cell whole; the quotes inside
+  // protect readers that split anyway.
+  if (split !== undefined) return quoted(looksLikeFormula(split) ? `'${split}` : split);
   const first = value.charCodeAt(0);
   if (first < 128 && SPECIAL_FIRST[first] === 1) {
     // Rare path: may need the formula prefix and/or quoting for a leading blank.

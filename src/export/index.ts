@@ -30,7 +30,7 @@ export async function createTableWriter(format: ExportFormat, out: NodeJS.Writab
     case 'csv':
       return new CsvTableWriter(out, sheet);
     case 'xlsx': {
-      // exceljs takes about half a second to load: only a process that writes xlsx pays for it.
+      // archiver and its zip stack load on first use: only a process that writes xlsx pays for them.
       const { XlsxTableWriter } = await import('./xlsx.js');
       return new XlsxTableWriter(out, sheet);
     }

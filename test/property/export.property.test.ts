@@ -32,8 +32,14 @@ const signedNumber = fc
 /** The rule the CSV must follow, written independently of the implementation. */
 const FORMULA_LEAD = /^[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A part a spreadsheet may split off at a comma, semicolon or tab (blanks after the separator skipped). */
+const SPLIT_PART = /([,;\t] *)([^,;\t]*)/g;
+const PART_FORMULA_LEAD = /^[=+\-@]/;
 function expectedCsvCell(cell: string): string {
-  return FORMULA_LEAD.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${cell}` : cell;
+  const parts = cell.replace(SPLIT_PART, (match: string, separator: string, part: string) =>
+    PART_FORMULA_LEAD.test(part) && !PLAIN_NUMBER.test(part) ? `${separator}'${part}` : match,
+  );
+  return FORMULA_LEAD.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${parts}` : parts;
 }
 
 function table(cell: fc.Arbitrary<string>): fc.Arbitrary<{ columns: string[]; rows: string[][] }> {

@@ -63,6 +63,15 @@ describe('csvCell', () => {
     ['+', "'+"],
     ['"=x"', '"""=x"""'],
     ['a=b', 'a=b'],
+    // Separator-split cells (issue 10.6): each part a spreadsheet could split off is neutralized, and the cell quoted.
+    ['a;=1+1', `"a;'=1+1"`],
+    ['a,=1+1', `"a,'=1+1"`],
+    ['a\t@SUM(A1)', `"a\t'@SUM(A1)"`],
+    ['a; =HYPERLINK("x")', `"a; '=HYPERLINK(""x"")"`],
+    ['=1;=2', `"'=1;'=2"`],
+    ['x;-3,5', '"x;-3,5"'],
+    ['x;-A1', `"x;'-A1"`],
+    ['1990-05-17', '1990-05-17'],
   ])('%j → %j', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
   });
