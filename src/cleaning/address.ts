@@ -18,7 +18,7 @@ const CITY_LEVEL = 1;
 const COUNTY_LEVEL = 2;
 
 /** Characters allowed between components and trimmed around the detail. */
-const SEPARATOR_CODES = new Set(Array.from(' \t\r\n\u00a0\u3000,，、:：;；-－—/|', (char) => char.charCodeAt(0)));
+const SEPARATOR_CODES = codeTable(' \t\r\n\u00a0\u3000,，、:：;；-－—/|');
 
 /** Placeholder words of the official tables that people copy into addresses (北京市市辖区朝阳区). */
 const FILLER_WORDS = ['自治区直辖县级行政区划', '省直辖县级行政区划', '市辖区'];
@@ -91,7 +91,20 @@ interface Resolved {
   readonly county: CountyUnit | undefined;
 }
 
-function groupByFirstCode(words: readonly string[]): Map<number, string[]> {
+/** A lookup table over UTF-16 code units (1 = listed): cheaper than a Set on the per-character paths. */
+function codeTable(characters: string): Uint8Array {
+  const table = new Uint8Array(0x10000);
+  for (let i = 0; i < characters.length; i++) table[characters.charCodeAt(i)] = 1;
+  return table;
+}
+
+interface WordsByFirstCode {
+  /** 1 where some word starts with that code unit: most characters are ruled out without a Map lookup. */
+  readonly first: Uint8Array;
+  readonly groups: Map<number, string[]>;
+}
+
+function groupByFirstCode(words: readonly string[]): WordsByFirstCode {
   const groups = new Map<number, string[]>();
   for (const word of words) {
     const code = word.charCodeAt(0);
@@ -99,7 +112,7 @@ function groupByFirstCode(words: readonly string[]): Map<number, string[]> {
     if (group) group.push(word);
     else groups.set(code, [word]);
   }
-  return groups;
+  return { first: codeTable(words.map((word) => word[0]).join('')), groups };
 }
 
 function levelOf(reading: NameReading): number {
@@ -107,17 +120,17 @@ function levelOf(reading: NameReading): number {
   return level === 'province' ? PROVINCE_LEVEL : level === 'city' ? CITY_LEVEL : COUNTY_LEVEL;
 }
 
-function startsWithAny(text: string, position: number, byFirstCode: Map<number, string[]>): string | undefined {
-  const candidates = byFirstCode.get(text.charCodeAt(position));
-  if (!candidates) return undefined;
-  return candidates.find((word) => text.startsWith(word, position));
+function startsWithAny(text: string, position: number, words: WordsByFirstCode): string | undefined {
+  const code = text.charCodeAt(position);
+  if (words.first[code] !== 1) return undefined;
+  return words.groups.get(code)?.find((word) => text.startsWith(word, position));
 }
 
 /** Position of the next component after `position`: skips separators and placeholder words. */
 function skipGap(text: string, position: number): number {
   let p = position;
   for (;;) {
-    while (p < text.length && SEPARATOR_CODES.has(text.charCodeAt(p))) p++;
+    while (p < text.length && SEPARATOR_CODES[text.charCodeAt(p)] === 1) p++;
     const filler = startsWithAny(text, p, FILLER_WORDS_BY_FIRST_CODE);
     if (!filler) return p;
     p += filler.length;
@@ -127,8 +140,8 @@ function skipGap(text: string, position: number): number {
 function trimSeparators(text: string): string {
   let start = 0;
   let end = text.length;
-  while (start < end && SEPARATOR_CODES.has(text.charCodeAt(start))) start++;
-  while (end > start && SEPARATOR_CODES.has(text.charCodeAt(end - 1))) end--;
+  while (start < end && SEPARATOR_CODES[text.charCodeAt(start)] === 1) start++;
+  while (end > start && SEPARATOR_CODES[text.charCodeAt(end - 1)] === 1) end--;
   return text.slice(start, end);
 }
 
@@ -169,8 +182,8 @@ function startChain(match: NameMatch, reading: NameReading): Chain {
 
 function extendChain(chain: Chain, match: NameMatch, reading: NameReading, stray = false): Chain {
   const unit = reading.unit;
+  // Written out field by field (no spread): every chain keeps one object shape, which keeps this hot path fast.
   return {
-    ...chain,
     province: chain.province,
     city: unit.level === 'city' ? unit : unit.level === 'county' ? unit.city : chain.city,
     county: unit.level === 'county' ? unit : undefined,
@@ -181,6 +194,7 @@ function extendChain(chain: Chain, match: NameMatch, reading: NameReading, stray
     cityWritten: chain.cityWritten || unit.level === 'city',
     lastReading: reading,
     weight: chain.weight + reading.weight + (stray ? STRAY_WEIGHT : 0),
+    restatements: chain.restatements,
     strays: chain.strays + (stray ? 1 : 0),
   };
 }
@@ -197,7 +211,20 @@ function restatesUnit(chain: Chain, reading: NameReading): boolean {
 }
 
 function restateChain(chain: Chain, match: NameMatch, reading: NameReading): Chain {
-  return { ...chain, end: match.end, lastReading: reading, restatements: chain.restatements + 1 };
+  return {
+    province: chain.province,
+    city: chain.city,
+    county: chain.county,
+    start: chain.start,
+    end: match.end,
+    firstLevel: chain.firstLevel,
+    lastLevel: chain.lastLevel,
+    cityWritten: chain.cityWritten,
+    lastReading: reading,
+    weight: chain.weight,
+    restatements: chain.restatements + 1,
+    strays: chain.strays,
+  };
 }
 
 function resolve(chain: Chain): Resolved {
