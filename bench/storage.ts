@@ -1,7 +1,15 @@
 /**
- * Batch-insert throughput of the storage layer, per dialect.
+ * Result-row write throughput of the storage layer, per dialect, against the engine's bare bulk
+ * limit measured in the same run.
  *
  *   npm run build && node dist/bench/storage.js [DATABASE_URL …]
+ *
+ * Product path: Database.insertBatch (the attempt fence + the adapter's bulk path: SQLite writer
+ * thread, PostgreSQL COPY, MySQL LOAD DATA LOCAL INFILE), as a worker calls it. Bare limit: the same
+ * rows, pre-encoded before the clock starts, written into tables of the same shape with nothing
+ * else — better-sqlite3 multi-row INSERTs in one transaction per batch; one COPY per batch; one
+ * LOAD DATA LOCAL INFILE per batch. The ratio product / bare is the figure to watch: the machine is
+ * shared, absolute rates swing, the ratio much less.
  *
  * URLs come from the arguments, else from BENCH_DATABASE_URLS (comma-separated), else a temporary
  * SQLite file plus TEST_POSTGRES_URL / TEST_MYSQL_URL (default: the local development servers).
@@ -21,8 +29,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import BetterSqlite3 from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { createDatabase, dialectOfUrl } from '../src/storage/index.js';
 import type { CleanRecord, ExceptionRecord, ProcessStatistics } from '../src/domain/index.js';
 
@@ -164,21 +176,163 @@ async function serverPid(url: string, applicationName: string): Promise<number |
   }
 }
 
+/** Tab-separated text as COPY and LOAD DATA read it (backslash, tab, newline, carriage return escaped). */
+function tsv(value: string): string {
+  return value.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? c);
+}
+
+/** A batch encoded before the clock starts: SQL parameters and tab-separated lines of both tables. */
+interface EncodedBatch {
+  cleanParams: (string | number)[][];
+  exceptionParams: (string | number)[][];
+  cleanText: string;
+  exceptionText: string;
+}
+
+function preEncode(batches: Batch[], fileKey: number): EncodedBatch[] {
+  return batches.map((b) => {
+    const cleanParams = b.clean.map((r) => [fileKey, 1, r.sheetIndex, r.rowNumber, JSON.stringify(r.values)]);
+    const exceptionParams = b.exceptions.map((r, i) => [
+      fileKey,
+      1,
+      r.sheetIndex,
+      r.rowNumber,
+      JSON.stringify(r.values),
+      JSON.stringify(r.errors),
+      b.reasons[i],
+    ]);
+    const line = (params: (string | number)[]) => `${params.map((p) => tsv(String(p))).join('\t')}\n`;
+    return { cleanParams, exceptionParams, cleanText: cleanParams.map(line).join(''), exceptionText: exceptionParams.map(line).join('') };
+  });
+}
+
+const BARE_COLUMNS = { clean: 'file_key, attempt, sheet_index, row_number, data', errors: 'file_key, attempt, sheet_index, row_number, data, errors, message' };
+
+const BARE_NAMES = { sqlite: 'better-sqlite3 500-row INSERTs', postgres: 'COPY', mysql: 'LOAD DATA LOCAL INFILE' } as const;
+
+/** One bare run: writes every pre-encoded batch; returns the elapsed milliseconds. */
+type BareRun = (encoded: EncodedBatch[]) => Promise<number>;
+
+/** The bare limit of an engine, on its own connection, into tables shaped like the product's. */
+async function openBare(url: string): Promise<{ run: BareRun; close: () => Promise<void> }> {
+  switch (dialectOfUrl(url)) {
+    case 'sqlite': {
+      const sqlite = new BetterSqlite3(url.slice('sqlite:'.length));
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      for (const [table, extra] of [
+        ['bare_clean', ''],
+        ['bare_errors', ', errors text, message text'],
+      ]) {
+        sqlite.exec(
+          `create table if not exists ${table} (file_key integer, attempt integer, sheet_index integer, "row_number" integer, data text${extra}, primary key (file_key, sheet_index, "row_number")) without rowid`,
+        );
+      }
+      const statements = new Map<string, BetterSqlite3.Statement>();
+      const insert = (table: string, columns: string, rows: (string | number)[][]) => {
+        for (let start = 0; start < rows.length; start += 500) {
+          const chunk = rows.slice(start, start + 500);
+          const key = `${table}:${chunk.length}`;
+          let statement = statements.get(key);
+          if (!statement) {
+            const placeholders = `(${chunk[0].map(() => '?').join(',')})`;
+            statement = sqlite.prepare(`insert into ${table} (${columns}) values ${Array<string>(chunk.length).fill(placeholders).join(',')}`);
+            statements.set(key, statement);
+          }
+          statement.run(chunk.flat());
+        }
+      };
+      const batchTransaction = sqlite.transaction((b: EncodedBatch) => {
+        insert('bare_clean', BARE_COLUMNS.clean.replace('row_number', '"row_number"'), b.cleanParams);
+        insert('bare_errors', BARE_COLUMNS.errors.replace('row_number', '"row_number"'), b.exceptionParams);
+      });
+      return {
+        run: async (encoded) => {
+          sqlite.exec('delete from bare_clean; delete from bare_errors');
+          const started = performance.now();
+          for (const b of encoded) batchTransaction.immediate(b);
+          return performance.now() - started;
+        },
+        close: async () => void sqlite.close(),
+      };
+    }
+    case 'postgres': {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(
+        'create table if not exists bare_clean (like clean_data including all); create table if not exists bare_errors (like error_logs including all)',
+      );
+      await client.query('set synchronous_commit = off');
+      const copy = async (table: string, columns: string, text: string) => {
+        if (text === '') return;
+        await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${columns}) from stdin`)));
+      };
+      return {
+        run: async (encoded) => {
+          await client.query('truncate bare_clean, bare_errors');
+          const started = performance.now();
+          for (const b of encoded) {
+            await client.query('begin');
+            await copy('bare_clean', BARE_COLUMNS.clean, b.cleanText);
+            await copy('bare_errors', BARE_COLUMNS.errors, b.exceptionText);
+            await client.query('commit');
+          }
+          return performance.now() - started;
+        },
+        close: () => client.end(),
+      };
+    }
+    case 'mysql': {
+      const connection = await mysql.createConnection({ uri: url.replace(/^mariadb:/, 'mysql:'), charset: 'UTF8MB4_BIN' });
+      await connection.query('create table if not exists bare_clean like clean_data');
+      await connection.query('create table if not exists bare_errors like error_logs');
+      const load = async (table: string, columns: string, text: string) => {
+        if (text === '') return;
+        const bytes = Buffer.from(text);
+        await connection.query({
+          sql: `load data local infile 'bare' into table ${table} character set utf8mb4 fields terminated by '\\t' escaped by '\\\\' lines terminated by '\\n' (${columns.replace('row_number', '`row_number`')})`,
+          infileStreamFactory: () => Readable.from([bytes]),
+        });
+      };
+      return {
+        run: async (encoded) => {
+          await connection.query('truncate table bare_clean');
+          await connection.query('truncate table bare_errors');
+          const started = performance.now();
+          for (const b of encoded) {
+            await connection.query('begin');
+            await load('bare_clean', BARE_COLUMNS.clean, b.cleanText);
+            await load('bare_errors', BARE_COLUMNS.errors, b.exceptionText);
+            await connection.query('commit');
+          }
+          return performance.now() - started;
+        },
+        close: () => connection.end(),
+      };
+    }
+  }
+}
+
 async function benchUrl(url: string, batches: Batch[]): Promise<void> {
   const dialect = dialectOfUrl(url);
   const target = await scratchTarget(url);
   const applicationName = `dcs-bench-${randomBytes(4).toString('hex')}`;
   // One connection: the PostgreSQL backend whose CPU is measured is then the only one.
-  const db = createDatabase(target.url, { batchSize: BATCH, poolSize: 1, applicationName });
+  const db = createDatabase(target.url, { batchSize: BATCH, poolSize: 1, applicationName, sqliteWriterThread: process.env.BENCH_SQLITE_THREAD !== '0' });
   const rates: number[] = [];
   const cpuRates: number[] = [];
   const clientCpuMs: number[] = [];
   const serverCpuMs: number[] = [];
   const completeMs: number[] = [];
+  const bareRates: number[] = [];
+  const ratios: number[] = [];
   let serverMeasured = false;
+  let bare: Awaited<ReturnType<typeof openBare>> | undefined;
   try {
     await db.migrate();
     await db.ping();
+    bare = await openBare(target.url);
+    const encoded = preEncode(batches, 1);
     const pid = await serverPid(url, applicationName);
     const cleanedRows = batches.reduce((n, b) => n + b.clean.length, 0);
     const exceptionRows = batches.reduce((n, b) => n + b.exceptions.length, 0);
@@ -217,6 +371,9 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
       completeMs.push(performance.now() - inserted);
       rates.push(TOTAL_ROWS / ((inserted - started) / 1000));
       await db.deleteFileRecord(jobId);
+      // The bare limit right after, so both see the same machine load.
+      bareRates.push(TOTAL_ROWS / ((await bare.run(encoded)) / 1000));
+      ratios.push(rates[rates.length - 1] / bareRates[bareRates.length - 1]);
     }
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     const cpuSource = dialect === 'sqlite' ? 'in-process' : serverMeasured ? 'client + server' : 'client only, server not local';
@@ -225,9 +382,12 @@ async function benchUrl(url: string, batches: Batch[]): Promise<void> {
         `${''.padEnd(8)} cpu:  client ${fmt(median(clientCpuMs))} ms` +
         (dialect === 'sqlite' ? '' : `, server ${serverMeasured ? `${fmt(median(serverCpuMs))} ms` : 'n/a'}`) +
         ` per run → ${fmt(median(cpuRates))} rows per CPU-second (${cpuSource})\n` +
-        `${''.padEnd(8)} completeAttempt (row-count check): median ${fmt(median(completeMs))} ms`,
+        `${''.padEnd(8)} completeAttempt (row-count check): median ${fmt(median(completeMs))} ms\n` +
+        `${''.padEnd(8)} bare limit (${BARE_NAMES[dialect]}, pre-encoded rows): ${bareRates.map(fmt).join(' / ')} rows/s, median ${fmt(median(bareRates))} rows/s\n` +
+        `${''.padEnd(8)} product / bare, per run: ${ratios.map((r) => r.toFixed(2)).join(' / ')}, median ${median(ratios).toFixed(2)}`,
     );
   } finally {
+    await bare?.close();
     await db.close();
     await target.drop();
   }
