@@ -19,7 +19,7 @@ export const EXIT_BAD_INPUT = 3;
  */
 export async function runClean(
   file: string,
-  opts: { out: string; format: 'xlsx' | 'csv'; columnTypes?: string; encoding?: string; delimiter?: string },
+  opts: { out: string; format: 'xlsx' | 'csv'; columnTypes?: string; encoding?: string; delimiter?: string; dedupe?: boolean },
 ): Promise<number> {
   let config;
   try {
@@ -44,6 +44,7 @@ export async function runClean(
       columnTypes,
       encoding: opts.encoding,
       delimiter: opts.delimiter,
+      dedupe: opts.dedupe ? 'exact' : undefined,
       ...pipelineOptionsOf(config),
     });
     process.stdout.write(`${JSON.stringify({ ...stats, outputs: sink.outputs }, null, 2)}\n`);

@@ -36,9 +36,12 @@ program
   .option('--column-types <json>', 'override column types, e.g. {"手机号":"phone"}')
   .option('--encoding <encoding>', 'CSV encoding (detected when omitted), e.g. gb18030, utf-8, utf-16le')
   .option('--delimiter <char>', 'CSV delimiter (detected when omitted)')
-  .action(async (file: string, opts: { out: string; format: 'xlsx' | 'csv'; columnTypes?: string; encoding?: string; delimiter?: string }) => {
-    process.exitCode = await (await import('./clean.js')).runClean(file, opts);
-  });
+  .option('--dedupe', 'rows identical to an earlier row after cleaning go to the exceptions (重复行)')
+  .action(
+    async (file: string, opts: { out: string; format: 'xlsx' | 'csv'; columnTypes?: string; encoding?: string; delimiter?: string; dedupe?: boolean }) => {
+      process.exitCode = await (await import('./clean.js')).runClean(file, opts);
+    },
+  );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -14,7 +14,9 @@ export type FieldErrorType =
   | 'INVALID_EMAIL'
   | 'COLUMN_COUNT_MISMATCH'
   /** The row held bytes that could not be decoded in the file's encoding (a row-level error, no field). */
-  | 'INVALID_ENCODING';
+  | 'INVALID_ENCODING'
+  /** The row repeats an earlier row of the sheet after cleaning (only with dedupe 'exact'). */
+  | 'DUPLICATE_ROW';
 
 /** One rejected field of an exception row. `value` is the original value as text. */
 export interface FieldError {

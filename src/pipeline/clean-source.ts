@@ -40,8 +40,8 @@ export class ThreadCrashError extends Error {
 }
 
 function cleanTableOptions(options: ProcessOptions): CleanTableOptions {
-  const { originalName, encoding, delimiter, limits, batchSize, columnTypes } = options;
-  return { originalName, encoding, delimiter, limits, batchSize, columnTypes };
+  const { originalName, encoding, delimiter, limits, batchSize, columnTypes, dedupe } = options;
+  return { originalName, encoding, delimiter, limits, batchSize, columnTypes, dedupe };
 }
 
 function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } | undefined {

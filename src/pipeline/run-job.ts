@@ -42,6 +42,10 @@ export async function runJob(options: RunJobOptions): Promise<ProcessStatistics>
     return await processFile(file.path, sink, {
       originalName: record.originalName,
       columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,
+      // The uploader's choices, stored with the record (null: detect / off).
+      encoding: record.encoding ?? undefined,
+      delimiter: record.delimiter ?? undefined,
+      dedupe: record.dedupe === 'exact' ? 'exact' : undefined,
       batchSize: options.batchSize,
       limits: options.limits,
       threads: options.threads,

@@ -9,12 +9,15 @@
  *   rows (or the sheet's end) are in; then the layout is announced and the held rows cleaned.
  * - A batch never mixes sheets; empty rows are skipped and not counted.
  * - A file without a single data row is EMPTY_FILE (thrown after the last sheet).
+ * - With `dedupe: 'exact'`, a clean row equal to an earlier clean row of its sheet becomes an
+ *   exception (duplicates.ts).
  * - A row the reader could not decode (RawRow.invalidEncoding) is cleaned with that flag: it becomes
  *   an INVALID_ENCODING exception; NUL bytes the reader removed are counted in the statistics.
  */
 import { buildSheetLayout, detectColumnTypes, DETECTION_SAMPLE_ROWS, uniqueHeaders } from '../cleaning/columns.js';
 import { isEmptyRow, RowCleaner } from '../cleaning/row.js';
 import { AppError } from '../errors.js';
+import { DuplicateFinder, type DedupeMode } from './duplicates.js';
 import { openTable } from '../parsing/index.js';
 import type { OpenOptions, RawRow, SheetHeader, TableDetails, TableReader } from '../parsing/types.js';
 import type { CleanEvent, RecordBatch } from './types.js';
@@ -26,6 +29,8 @@ export interface CleanTableOptions extends Pick<OpenOptions, 'originalName' | 'e
   /** Overrides of the detected column types, keyed by header name. */
   columnTypes?: Record<string, ColumnType>;
   batchSize?: number;
+  /** 'exact': a clean row equal to an earlier one of its sheet becomes a DUPLICATE_ROW exception (duplicates.ts). */
+  dedupe?: DedupeMode;
 }
 
 const INVALID_ENCODING = { invalidEncoding: true } as const;
@@ -77,6 +82,7 @@ interface SheetInProgress {
   held: RawRow[];
   layout?: SheetLayout;
   cleaner?: RowCleaner;
+  duplicates?: DuplicateFinder;
 }
 
 /**
@@ -139,6 +145,7 @@ export class TableCleaner {
     const layout = buildSheetLayout(sheet.header.name, this.tally.stats.sheets.length, headers, types);
     sheet.layout = layout;
     sheet.cleaner = new RowCleaner(layout, { date1904: this.reader.details.date1904 });
+    if (this.options.dedupe === 'exact') sheet.duplicates = new DuplicateFinder();
     this.tally.addSheet(layout);
     yield* this.flush(); // a batch never mixes sheets: sinks see sheet() before that sheet's rows
     yield { kind: 'sheet', layout };
@@ -148,17 +155,19 @@ export class TableCleaner {
   }
 
   private *cleanRows(rows: readonly RawRow[]): Generator<CleanEvent> {
-    const { cleaner, layout } = this.sheet as Required<SheetInProgress>;
+    const { cleaner, layout, duplicates } = this.sheet as SheetInProgress & { cleaner: RowCleaner; layout: SheetLayout };
     const sheetIndex = layout.index;
     for (const row of rows) {
       if (isEmptyRow(row.cells)) continue;
       const result = cleaner.clean(row.rowNumber, row.cells, row.invalidEncoding ? INVALID_ENCODING : undefined);
-      if ('clean' in result) {
+      const duplicate = 'clean' in result ? duplicates?.check(result.clean, row.cells, layout.headers.length) : undefined;
+      const exception = duplicate ?? ('exception' in result ? result.exception : undefined);
+      if (exception) {
+        this.batch.exceptions.push(exception);
+        this.tally.countException(sheetIndex, exception.errors);
+      } else if ('clean' in result) {
         this.batch.clean.push(result.clean);
         this.tally.countClean(sheetIndex);
-      } else {
-        this.batch.exceptions.push(result.exception);
-        this.tally.countException(sheetIndex, result.exception.errors);
       }
       if (++this.batchRows >= this.batchSize) yield* this.flush();
     }

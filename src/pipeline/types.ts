@@ -1,4 +1,5 @@
 import type { ParseLimits, TableDetails } from '../parsing/types.js';
+import type { DedupeMode } from './duplicates.js';
 import type { CleanRecord, ColumnType, ExceptionRecord, Phase, ProcessStatistics, SheetLayout } from '../domain/index.js';
 
 export interface RecordBatch {
@@ -58,6 +59,8 @@ export interface ProcessOptions {
   threads?: number;
   /** Old-generation heap limit of a cleaning thread in MB (PIPELINE_THREAD_MEMORY_MB); unset: V8's default. */
   threadMemoryMb?: number;
+  /** 'exact': drop rows identical (after cleaning) to an earlier row into the exceptions; off by default. */
+  dedupe?: DedupeMode;
   /** Called after every batch and on each phase change; callers throttle expensive reporting. */
   onProgress?: (progress: Progress) => void;
 }

@@ -100,9 +100,14 @@ describe('a running worker follows configuration changes', () => {
     await waitFor(() => held.size === 2, 'a second task to start while the first still runs', 5000);
 
     maxHeldAtOnce = held.size;
-    // Release one at a time: the worker keeps two running, never three.
-    while (held.size > 0) {
-      held.values().next().value!();
+    // Release one at a time until all four have run: the worker keeps two running, never three.
+    // (Counted, not "until none is held": a task's processing, on its own thread, may still be
+    // running while the next one has not reached its start yet.)
+    for (let released = 0; released < tasks.length; ) {
+      if (held.size > 0) {
+        held.values().next().value!();
+        released++;
+      }
       await sleep(200);
     }
     await allEnded(tasks.map((t) => t.taskId));

@@ -242,6 +242,7 @@ export const zh = {
   'fieldError.INVALID_EMAIL': '邮箱无效',
   'fieldError.COLUMN_COUNT_MISMATCH': '列数不一致',
   'fieldError.INVALID_ENCODING': '文件编码错误',
+  'fieldError.DUPLICATE_ROW': '重复行',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -484,6 +485,7 @@ export const en: Messages = {
   'fieldError.INVALID_EMAIL': 'Invalid e-mail address',
   'fieldError.COLUMN_COUNT_MISMATCH': 'Wrong number of columns',
   'fieldError.INVALID_ENCODING': 'Undecodable characters (file encoding)',
+  'fieldError.DUPLICATE_ROW': 'Duplicate row',
 };
 
 export const dictionaries: Record<Lang, Messages> = { zh, en };
