@@ -103,7 +103,7 @@ describe('a running worker follows configuration changes', () => {
     // Release one at a time until all four have run: the worker keeps two running, never three.
     // (Counted, not "until none is held": a task's processing, on its own thread, may still be
     // running while the next one has not reached its start yet.)
-    for (let released = 0; released < tasks.length; ) {
+    for (let released = 0; released < tasks.length;) {
       if (held.size > 0) {
         held.values().next().value!();
         released++;
