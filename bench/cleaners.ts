@@ -1,16 +1,25 @@
 /**
- * Micro-benchmark of the field cleaners: nanoseconds per call on typical inputs.
+ * Micro-benchmark of the field cleaners: nanoseconds per call (and calls per second) on typical
+ * inputs, then the RowCleaner on an address column of realistic repetition with the per-value
+ * memo on and off.
  *
- *   npm run build && node dist/bench/cleaners.js [iterationsPerCase]
+ *   npm run build && node dist/bench/cleaners.js [iterationsPerCase] [rows]
  *
  * Each case cycles through its inputs; results are folded into a checksum so the calls cannot be
  * optimized away. Numbers are wall-clock on a shared machine: take the median of several runs.
  */
 import os from 'node:os';
+import { buildSheetLayout } from '../src/cleaning/columns.js';
+import { cleanCreditCode } from '../src/cleaning/credit-code.js';
 import { cleanDate } from '../src/cleaning/date.js';
+import { allCounties } from '../src/cleaning/divisions.js';
+import { cleanEmail } from '../src/cleaning/email.js';
+import { cleanIdCard } from '../src/cleaning/id-card.js';
 import { cleanNumber } from '../src/cleaning/number.js';
 import { cleanPhone } from '../src/cleaning/phone.js';
 import type { CleanResult } from '../src/cleaning/types.js';
+import { RowCleaner } from '../src/cleaning/row.js';
+import { ValueMemo } from '../src/cleaning/value-memo.js';
 import type { CellValue } from '../src/domain/index.js';
 
 interface BenchCase {
@@ -20,6 +29,10 @@ interface BenchCase {
 }
 
 const cleanDate1904 = (value: CellValue) => cleanDate(value, { date1904: true });
+const cleanIdCardNumber = (value: CellValue): CleanResult<string> => {
+  const result = cleanIdCard(value);
+  return result.ok ? { ok: true, value: result.value.number } : result;
+};
 
 const CASES: BenchCase[] = [
   { name: 'phone  mobile "13812345678"', clean: cleanPhone, inputs: ['13812345678'] },
@@ -60,7 +73,50 @@ const CASES: BenchCase[] = [
     clean: cleanNumber,
     inputs: ['1234', '-12.5', ' 42 ', '1,234.50', 3.14, 100],
   },
+  { name: 'id_card "11010519491231002X"', clean: cleanIdCardNumber, inputs: ['11010519491231002X'] },
+  { name: 'id_card 15 digits', clean: cleanIdCardNumber, inputs: ['110105491231002'] },
+  {
+    name: 'id_card typical mix (5 inputs)',
+    clean: cleanIdCardNumber,
+    inputs: ['11010519491231002X', '11010519491231002x', '110105 19491231 002X', '110105491231002', '11010519900230002X'],
+  },
+  { name: 'credit_code "91350100M000100Y43"', clean: cleanCreditCode, inputs: ['91350100M000100Y43'] },
+  { name: 'credit_code typical mix (3 inputs)', clean: cleanCreditCode, inputs: ['91350100M000100Y43', '91350100m000100y43', '91350100M000100Y44'] },
+  { name: 'email "zhang.san@example.com"', clean: cleanEmail, inputs: ['zhang.san@example.com'] },
+  { name: 'email typical mix (4 inputs)', clean: cleanEmail, inputs: ['zhang.san@example.com', ' Li@QQ.COM ', 'ｗａｎｇ＠１６３．ｃｏｍ', 'bad@'] },
 ];
+
+/** Addresses as a customer sheet repeats them: `distinct` different ones, drawn with a skew (some very common). */
+function addressColumn(rows: number, distinct: number): CellValue[][] {
+  const counties = [...allCounties()];
+  const pool: string[] = [];
+  for (let i = 0; i < distinct; i++) {
+    const county = counties[(i * 7919) % counties.length];
+    const names = [county.city.province.name, county.city.name, county.name].filter((name, k, all) => k === 0 || name !== all[k - 1]);
+    pool.push(`${names.join('')}幸福路${(i % 300) + 1}号${(i % 20) + 1}栋`);
+  }
+  let state = 20_240_601;
+  const out: CellValue[][] = [];
+  for (let r = 0; r < rows; r++) {
+    state = (state * 48_271) % 2_147_483_647;
+    const u = state / 2_147_483_647;
+    out.push([pool[Math.floor(u * u * distinct)]]);
+  }
+  return out;
+}
+
+function runRowCleaner(rows: CellValue[][], memoEntriesPerColumn: number): { rowsPerSecond: number; cpuRowsPerSecond: number } {
+  const layout = buildSheetLayout('bench', 0, ['地址'], ['address']);
+  const cleaner = new RowCleaner(layout, { memoEntriesPerColumn });
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let checksum = 0;
+  for (let i = 0; i < rows.length; i++) checksum += 'clean' in cleaner.clean(i, rows[i]) ? 1 : 0;
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (checksum < 0) console.log(checksum);
+  return { rowsPerSecond: rows.length / seconds, cpuRowsPerSecond: rows.length / ((used.user + used.system) / 1e6) };
+}
 
 function run(benchCase: BenchCase, iterations: number): { nsPerOp: number; checksum: number } {
   const { clean, inputs } = benchCase;
@@ -92,9 +148,21 @@ function main(): void {
   for (const benchCase of CASES) {
     const { nsPerOp, checksum: caseChecksum } = run(benchCase, iterations);
     checksum += caseChecksum;
-    console.log(`${benchCase.name.padEnd(width)}  ${nsPerOp.toFixed(1).padStart(7)} ns/op`);
+    const perSecond = Math.round(1e9 / nsPerOp).toLocaleString('en-US');
+    console.log(`${benchCase.name.padEnd(width)}  ${nsPerOp.toFixed(1).padStart(7)} ns/op  ${perSecond.padStart(12)} /s`);
   }
   console.log(`checksum ${checksum}`);
+
+  const rowCount = Number(process.argv[3] ?? 200_000);
+  for (const distinct of [5_000, 50_000]) {
+    const rows = addressColumn(rowCount, distinct);
+    runRowCleaner(rows.slice(0, 20_000), 0); // warm-up
+    const off = runRowCleaner(rows, 0);
+    const on = runRowCleaner(rows, ValueMemo.DEFAULT_ENTRIES);
+    const rate = (r: { rowsPerSecond: number; cpuRowsPerSecond: number }) =>
+      `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s (${Math.round(r.cpuRowsPerSecond).toLocaleString('en-US')} per CPU-second)`;
+    console.log(`RowCleaner address column, ${rowCount} rows of ${distinct} distinct: memo off ${rate(off)}; memo on ${rate(on)}`);
+  }
 }
 
 main();

@@ -20,6 +20,9 @@ const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 const ORGANIZATION_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
 const ORGANIZATION_START = 8;
 const LENGTH = 18;
+/** Value of each ASCII character in the GB 32100 set (-1: not in it). */
+const VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < CREDIT_CODE_CHARACTERS.length; i++) VALUES[CREDIT_CODE_CHARACTERS.charCodeAt(i)] = i;
 
 function invalid(message: string): CleanResult<string> {
   return { ok: false, errorType: 'INVALID_CREDIT_CODE', message };
@@ -28,14 +31,17 @@ function invalid(message: string): CleanResult<string> {
 /** GB 32100 check character of the first 17 characters (all from the set). */
 export function creditCodeCheckCharacter(first17: string): string {
   let sum = 0;
-  for (let i = 0; i < 17; i++) sum += CREDIT_CODE_CHARACTERS.indexOf(first17[i]) * WEIGHTS[i];
+  for (let i = 0; i < 17; i++) sum += VALUES[first17.charCodeAt(i)] * WEIGHTS[i];
   return CREDIT_CODE_CHARACTERS[(31 - (sum % 31)) % 31];
 }
 
 /** GB 11714 check character of an organization code's 8 body characters (digits 0–9, letters A=10…Z=35). */
 export function organizationCheckCharacter(body: string): string {
   let sum = 0;
-  for (let i = 0; i < 8; i++) sum += Number.parseInt(body[i], 36) * ORGANIZATION_WEIGHTS[i];
+  for (let i = 0; i < 8; i++) {
+    const code = body.charCodeAt(i);
+    sum += (code <= 57 ? code - 48 : code - 55) * ORGANIZATION_WEIGHTS[i]; // 0–9, A=10 … Z=35
+  }
   const check = 11 - (sum % 11);
   return check === 10 ? 'X' : check === 11 ? '0' : String(check);
 }
@@ -44,7 +50,8 @@ export function cleanCreditCode(value: CellValue): CleanResult<string> {
   const code = compactCode(cellText(value));
   if (code.length !== LENGTH) return invalid(`统一社会信用代码长度错误（${code.length}位，应为18位）`);
   for (let i = 0; i < LENGTH; i++) {
-    if (!CREDIT_CODE_CHARACTERS.includes(code[i])) {
+    const unit = code.charCodeAt(i);
+    if (unit >= 128 || VALUES[unit] < 0) {
       return invalid(`统一社会信用代码含有无效字符「${code[i]}」（第${i + 1}位）`);
     }
   }

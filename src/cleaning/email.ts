@@ -25,6 +25,7 @@ function invalid(message: string): CleanResult<string> {
 }
 
 function halfWidth(text: string): string {
+  if (!/[\u3000\uff01-\uff5e]/.test(text)) return text;
   let out = '';
   for (let i = 0; i < text.length; i++) out += String.fromCharCode(toHalfWidthCode(text.charCodeAt(i)));
   return out;

@@ -49,18 +49,27 @@ export function idCardCheckCharacter(first17: string): string {
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
-/** Today as YYYYMMDD in the process's time zone (no birth date can be later). */
+/** Today as YYYYMMDD in the process's time zone (no birth date can be later), recomputed after midnight. */
+let today = { stamp: '', until: 0 };
 function todayStamp(): string {
-  const now = new Date();
-  return `${now.getFullYear()}${pad2(now.getMonth() + 1)}${pad2(now.getDate())}`;
+  const now = Date.now();
+  if (now >= today.until) {
+    const date = new Date(now);
+    const midnight = new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1).getTime();
+    today = { stamp: `${date.getFullYear()}${pad2(date.getMonth() + 1)}${pad2(date.getDate())}`, until: midnight };
+  }
+  return today.stamp;
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isRealDate(stamp: string): boolean {
   const year = Number(stamp.slice(0, 4));
   const month = Number(stamp.slice(4, 6));
   const day = Number(stamp.slice(6, 8));
   if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
 }
 
 /** The number as written, without blanks/dashes, ASCII, upper-case. Numeric cells count only when exact. */

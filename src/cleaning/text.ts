@@ -69,6 +69,7 @@ function isDashCode(code: number): boolean {
  * as ASCII, blanks and dashes anywhere dropped, letters upper-cased.
  */
 export function compactCode(text: string): string {
+  if (/^[0-9A-Z]*$/.test(text)) return text; // already compact: the usual case, no copy
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const code = toHalfWidthCode(text.charCodeAt(i));

@@ -10,7 +10,7 @@ import type { CellValue } from '../domain/index.js';
 const MAX_KEY_CHARS = 128;
 
 export class ValueMemo<T> {
-  static readonly DEFAULT_ENTRIES = 4096;
+  static readonly DEFAULT_ENTRIES = 8192;
   private readonly entries = new Map<string | number, T>();
 
   constructor(private readonly capacity: number) {}
