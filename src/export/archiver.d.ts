@@ -6,7 +6,7 @@ declare module 'archiver' {
   import type { Readable, Transform } from 'node:stream';
 
   export interface ZipOptions {
-    zlib?: { level?: number };
+    zlib?: { level?: number; chunkSize?: number };
     /** Streams whose size is unknown are written with data descriptors (and ZIP64 when needed). */
     forceZip64?: boolean;
   }

@@ -157,8 +157,64 @@ describe('xlsx limits', () => {
         },
       },
     ]);
-    await expect(readAllRows(compressible)).resolves.toBeDefined(); // default ratio 200
+    await expect(readAllRows(compressible)).resolves.toBeDefined(); // default ratio 100
     expect((await errorOf(compressible, { limits: { maxCompressionRatio: 5 } })).code).toBe('ZIP_BOMB_DETECTED');
+  });
+});
+
+describe('xlsx limits of issue 10 (each configurable, each with its code)', () => {
+  const rows = (n: number): string =>
+    Array.from(
+      { length: n },
+      (_v, i) => `<row r="${i + 1}"><c r="A${i + 1}" t="s"><v>${i % 3}</v></c><c r="B${i + 1}" t="s"><v>${(i + 1) % 3}</v></c></row>`,
+    ).join('');
+
+  it('maxLineLength counts the cells of a row together, shared strings at their full length', async () => {
+    const file = await craftedXlsx([{ name: 'S', sheetData: rows(5) }], { sharedStrings: ['x'.repeat(600), 'y'.repeat(600), '姓名'] });
+    expect((await errorOf(file, { limits: { maxLineLength: 1000 } })).code).toBe('LINE_TOO_LONG');
+    await expect(readAllRows(file, { limits: { maxLineLength: 1300 } })).resolves.toBeDefined();
+  });
+
+  it('maxBatchBytes bounds the text of one batch', async () => {
+    const file = await craftedXlsx([{ name: 'S', sheetData: rows(50) }], { sharedStrings: ['x'.repeat(600), 'y'.repeat(600), '姓名'] });
+    const error = await errorOf(file, { limits: { maxBatchBytes: 20_000 } });
+    expect(error.code).toBe('LINE_TOO_LONG');
+    expect(error.message).toMatch(/一批数据/);
+    await expect(readAllRows(file, { limits: { maxBatchBytes: 20_000 }, batchSize: 5 })).resolves.toBeDefined();
+  });
+
+  it('maxSharedStrings and maxSharedStringChars', async () => {
+    const file = await craftedXlsx([{ name: 'S', sheetData: rows(3) }], { sharedStrings: ['a', 'bb', 'ccc'] });
+    expect((await errorOf(file, { limits: { maxSharedStrings: 2 } })).code).toBe('ZIP_BOMB_DETECTED');
+    expect((await errorOf(file, { limits: { maxSharedStringChars: 5 } })).code).toBe('ZIP_BOMB_DETECTED');
+    await expect(readAllRows(file, { limits: { maxSharedStrings: 3, maxSharedStringChars: 6 } })).resolves.toBeDefined();
+  });
+
+  it('maxSheets counts distinct worksheets', async () => {
+    const sheet = { name: 'S', sheetData: '<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>' };
+    const file = await craftedXlsx([sheet, { ...sheet, name: 'T' }, { ...sheet, name: 'U' }]);
+    expect((await errorOf(file, { limits: { maxSheets: 2 } })).code).toBe('ZIP_BOMB_DETECTED');
+    expect((await readAllRows(file, { limits: { maxSheets: 3 } })).sheets).toHaveLength(3);
+  });
+
+  it('sampleRowsPerSheet: a preview reads a few rows of every sheet, not the whole workbook', async () => {
+    const many = `<row r="1"><c r="A1" t="inlineStr"><is><t>n</t></is></c></row>${Array.from({ length: 5000 }, (_v, i) => `<row r="${i + 2}"><c r="A${i + 2}"><v>${i}</v></c></row>`).join('')}`;
+    const file = await craftedXlsx([
+      { name: 'A', sheetData: many },
+      { name: 'B', sheetData: many },
+    ]);
+    const { sheets } = await readAllRows(file, { sampleRowsPerSheet: 3 });
+    expect(sheets.map((s) => [s.name, s.rows.map((r) => r.cells[0])])).toEqual([
+      ['A', [0, 1, 2]],
+      ['B', [0, 1, 2]],
+    ]);
+  });
+
+  it('an unclosed tag inside a row is CORRUPTED_FILE', async () => {
+    const file = await craftedXlsx([
+      { name: 'S', sheetData: '<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row><row r="2"><c r="A2" <c r="B2"><v>1</v></c></row>' },
+    ]);
+    expect((await errorOf(file)).code).toBe('CORRUPTED_FILE');
   });
 });
 
