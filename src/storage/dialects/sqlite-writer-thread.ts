@@ -16,10 +16,10 @@ const sqlite = openSqliteFile(start.file, start.busyTimeoutMs);
 const writer = new SqliteRowWriter(sqlite, start.rowsPerStatement);
 const port = parentPort!;
 
-port.on('message', ({ id, batch }: WriterRequest) => {
+port.on('message', ({ id, rows }: WriterRequest) => {
   let reply: WriterReply;
   try {
-    reply = { id, counts: writer.write(batch, (row) => requireCurrentAttempt(batch.jobId, batch.token, row)) };
+    reply = { id, counts: writer.write(rows, (row) => requireCurrentAttempt(rows.jobId, rows.token, row)) };
   } catch (err) {
     if (isStaleAttemptError(err)) {
       reply = { id, stale: { jobId: err.jobId, token: err.attemptToken, status: err.currentStatus } };

@@ -12,7 +12,8 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { StaleAttemptError } from '../errors.js';
-import type { EncodedBatch, WrittenCounts } from '../row-encoding.js';
+import type { WrittenCounts } from '../row-encoding.js';
+import type { RowTexts } from './sqlite-rows.js';
 import type { JobStatus } from '../../domain/index.js';
 
 /** What the thread is started with. */
@@ -24,7 +25,7 @@ export interface WriterStart {
 
 export interface WriterRequest {
   id: number;
-  batch: EncodedBatch;
+  rows: RowTexts;
 }
 
 export type WriterReply =
@@ -52,13 +53,13 @@ export class SqliteWriterThread {
   constructor(private readonly start: WriterStart) {}
 
   /** Sends one batch to the thread; resolves with what it stored. */
-  write(batch: EncodedBatch): Promise<WrittenCounts> {
+  write(rows: RowTexts): Promise<WrittenCounts> {
     const worker = (this.#worker ??= this.#spawn());
     const id = this.#nextId++;
     return new Promise<WrittenCounts>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({ id, batch } satisfies WriterRequest);
+      worker.postMessage({ id, rows } satisfies WriterRequest);
     });
   }
 

@@ -18,7 +18,7 @@ import type { EncodedBatch, WrittenCounts } from '../row-encoding.js';
 import type { StorageSchema } from '../schema.js';
 import type { DialectAdapter, ResultRowSelection } from './adapter.js';
 import { openSqliteFile } from './sqlite-open.js';
-import { SqliteRowWriter } from './sqlite-rows.js';
+import { encodeRowTexts, SqliteRowWriter, type RowTexts } from './sqlite-rows.js';
 import { SqliteWriterThread } from './sqlite-writer.js';
 
 /** Serializes async sections (a promise chain). */
@@ -63,7 +63,7 @@ export class SqliteAdapter implements DialectAdapter {
   readonly kysely: Kysely<StorageSchema>;
   readonly #sqlite: BetterSqlite3.Database;
   readonly #lock: Mutex;
-  readonly #write: (batch: EncodedBatch, check: AttemptCheck) => Promise<WrittenCounts>;
+  readonly #write: (rows: RowTexts, check: AttemptCheck) => Promise<WrittenCounts>;
   readonly #thread: SqliteWriterThread | undefined;
   #closing: Promise<void> | undefined;
 
@@ -74,15 +74,15 @@ export class SqliteAdapter implements DialectAdapter {
       // The thread runs the same attempt check (requireCurrentAttempt) on its own connection.
       const thread = new SqliteWriterThread({ file, busyTimeoutMs: options.busyTimeoutMs, rowsPerStatement: options.rowsPerStatement });
       this.#thread = thread;
-      this.#write = (batch) => thread.write(batch);
+      this.#write = (rows) => thread.write(rows);
     } else {
       // An in-memory database exists only on this connection: write here, yielding first so a loop
       // of batches still gives timers (lock renewal, progress) a turn.
       let writer: SqliteRowWriter | undefined;
-      this.#write = async (batch, check) => {
+      this.#write = async (rows, check) => {
         writer ??= new SqliteRowWriter(this.#sqlite, options.rowsPerStatement);
         await yieldToEventLoop();
-        return writer.write(batch, check);
+        return writer.write(rows, check);
       };
     }
     // Kysely prepares every query anew; preparing costs as much as running a point query. Kysely
@@ -131,7 +131,9 @@ export class SqliteAdapter implements DialectAdapter {
 
   /** Under the per-file lock, so the writer thread's connection never waits for this one inside SQLite. */
   writeResults(batch: EncodedBatch, check: AttemptCheck): Promise<WrittenCounts> {
-    return this.#lock.run(() => this.#write(batch, check));
+    // Encoded before taking the lock: the lock is held only while the rows are written.
+    const rows = encodeRowTexts(batch);
+    return this.#lock.run(() => this.#write(rows, check));
   }
 
   async deleteResultChunk(table: ResultTable, fileKey: number, which: ResultRowSelection, limit: number): Promise<number> {
