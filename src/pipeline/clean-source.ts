@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { cleanTable, type CleanTableOptions } from './table-cleaner.js';
-import { deserializeError, type ThreadMessage, type ThreadStart, type WriterMessage } from './thread-protocol.js';
+import { deserializeError, unpackEvent, type ThreadMessage, type ThreadStart, type WriterMessage } from './thread-protocol.js';
 import type { CleanEvent, ProcessOptions } from './types.js';
 
 /** Batches the cleaning thread may have handed over that the writer has not finished yet. */
@@ -144,14 +144,15 @@ class ThreadSource implements CleanSource {
       this.fail(deserializeError(message.error));
       return;
     }
-    if (message.kind === 'end') this.ended = true;
-    if (message.kind === 'batch') this.peakBatchesInFlight = Math.max(this.peakBatchesInFlight, ++this.batchesInFlight);
+    const event = unpackEvent(message);
+    if (event.kind === 'end') this.ended = true;
+    if (event.kind === 'batch') this.peakBatchesInFlight = Math.max(this.peakBatchesInFlight, ++this.batchesInFlight);
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
-      resolve(message);
+      resolve(event);
     } else {
-      this.queue.push(message);
+      this.queue.push(event);
     }
   }
 

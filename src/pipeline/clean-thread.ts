@@ -4,7 +4,7 @@
  * are posted as data; the writer terminates the thread when it is done or gives up.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError, type ThreadMessage, type ThreadStart, type WriterMessage } from './thread-protocol.js';
+import { packEvent, serializeError, type ThreadMessage, type ThreadStart, type WriterMessage } from './thread-protocol.js';
 import { cleanTable } from './table-cleaner.js';
 
 /** Counts the batches the writer has not released yet; wait() resolves once one more may go. */
@@ -37,7 +37,7 @@ async function run(port: NonNullable<typeof parentPort>, start: ThreadStart): Pr
   try {
     for await (const event of cleanTable(start.path, start.options)) {
       if (event.kind === 'batch') await credit.take();
-      post(event);
+      post(packEvent(event));
     }
   } catch (err) {
     post({ kind: 'error', error: serializeError(err) });

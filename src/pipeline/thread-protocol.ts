@@ -5,7 +5,7 @@
  */
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { CleanTableOptions } from './table-cleaner.js';
-import type { CleanEvent } from './types.js';
+import type { CleanEvent, RecordBatch } from './types.js';
 
 /** An error as it crosses the thread boundary. */
 export interface SerializedError {
@@ -36,8 +36,35 @@ export function deserializeError(data: SerializedError): Error {
   return err;
 }
 
+/**
+ * A batch crosses as one JSON string rather than as objects: posting one string is a copy, and
+ * JSON.stringify + JSON.parse cost about a third less than the structured clone of 1,000 records
+ * of a dozen strings each (measured in one process with v8.serialize as the clone: 1.4–2.0 vs
+ * 2.7–3.0 µs per row, both sides together), time the writer's thread would otherwise spend
+ * before each database write. Records hold only strings and
+ * numbers, so the round trip is exact.
+ */
+export interface PackedBatch {
+  kind: 'packed-batch';
+  json: string;
+  processedRows: number;
+  estimatedTotalRows: number | undefined;
+}
+
+export function packEvent(event: CleanEvent): Exclude<CleanEvent, { kind: 'batch' }> | PackedBatch {
+  if (event.kind !== 'batch') return event;
+  const { batch, processedRows, estimatedTotalRows } = event;
+  return { kind: 'packed-batch', json: JSON.stringify(batch), processedRows, estimatedTotalRows };
+}
+
+export function unpackEvent(message: Exclude<CleanEvent, { kind: 'batch' }> | PackedBatch): CleanEvent {
+  if (message.kind !== 'packed-batch') return message;
+  const { json, processedRows, estimatedTotalRows } = message;
+  return { kind: 'batch', batch: JSON.parse(json) as RecordBatch, processedRows, estimatedTotalRows };
+}
+
 /** Messages from the cleaning thread to the writer. */
-export type ThreadMessage = CleanEvent | { kind: 'error'; error: SerializedError };
+export type ThreadMessage = Exclude<CleanEvent, { kind: 'batch' }> | PackedBatch | { kind: 'error'; error: SerializedError };
 /** Messages from the writer to the cleaning thread. */
 export type WriterMessage = { kind: 'release' };
 
