@@ -22,7 +22,7 @@ process.once('exit', () => {
 });
 
 /** A CA and a server certificate for 127.0.0.1 (also used as client certificate where asked). */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+export function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
   const ca = join(dir, 'ca.pem');
   const caKey = join(dir, 'ca.key');
   const cert = join(dir, 'server.pem');

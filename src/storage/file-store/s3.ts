@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import { Upload } from '@aws-sdk/lib-storage';
 import { AppError } from '../../errors.js';
 import { KEY_PATTERN } from './local.js';
-import { spool, sweepTemporary, TEMP_PREFIX } from './spool.js';
+import { removeWritten, spool, sweepTemporary, TEMP_PREFIX } from './spool.js';
 import type { FileStore, LocalFile, SavedFile } from './types.js';
 
 /**
@@ -93,11 +93,13 @@ export class S3FileStore implements FileStore {
     await mkdir(this.#options.tempDir, { recursive: true });
     const path = join(this.#options.tempDir, `${TEMP_PREFIX}${randomUUID()}`);
     const release = () => rm(path, { force: true });
+    let out: WriteStream | undefined;
     try {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.#options.bucket, Key: objectKey }));
-      await pipeline(object.Body as Readable, createWriteStream(path, { flags: 'wx' }));
+      out = createWriteStream(path, { flags: 'wx' });
+      await pipeline(object.Body as Readable, out);
     } catch (err) {
-      await release();
+      if (out) await removeWritten(out, path);
       if (isMissing(err)) throw new AppError('FILE_NOT_FOUND', '上传的文件已不存在（可能已过保留期或被删除）', { storageKey: key });
       throw this.#unavailable(err, 'download', key);
     }

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,17 +26,27 @@ export async function spool(source: Readable, dir: string, path: string, maxByte
     throw err;
   }
   const limit = new SizeLimit(maxBytes);
+  const out = createWriteStream(path, { flags: 'wx' });
   try {
-    const done = pipeline(source, limit, createWriteStream(path, { flags: 'wx' }));
+    const done = pipeline(source, limit, out);
     source.off('error', holdError);
     await done;
   } catch (err) {
     // pipeline() destroys every stream on failure, the source included.
     if (!source.destroyed) source.destroy();
-    await rm(path, { force: true });
+    await removeWritten(out, path);
     throw err;
   }
   return limit.bytes;
+}
+
+/**
+ * Removes a file a failed pipeline was writing. The pipeline may fail while the file is still
+ * being opened: wait until the stream has closed, or the file would appear after its removal.
+ */
+export async function removeWritten(out: WriteStream, path: string): Promise<void> {
+  if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+  await rm(path, { force: true });
 }
 
 /** Deletes `TEMP_PREFIX` files in `dir` older than `maxAgeMs`; a missing directory has none. */
