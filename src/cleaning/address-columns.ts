@@ -16,7 +16,7 @@ import type { ColumnType } from '../domain/index.js';
 
 export type AddressPartType = 'province' | 'city' | 'district' | 'address_detail';
 
-export const ADDRESS_PART_TYPES: readonly AddressPartType[] = ['province', 'city', 'district', 'address_detail'];
+const ADDRESS_PART_TYPES: readonly AddressPartType[] = ['province', 'city', 'district', 'address_detail'];
 
 /** Column indexes of one group's parts (each optional). */
 export type AddressGroup = Partial<Record<AddressPartType, number>>;
@@ -118,7 +118,7 @@ export function detectAddressPartColumns(headers: readonly string[]): Map<number
   return found;
 }
 
-export function isAddressPartType(type: ColumnType): type is AddressPartType {
+function isAddressPartType(type: ColumnType): type is AddressPartType {
   return (ADDRESS_PART_TYPES as readonly string[]).includes(type);
 }
 

@@ -11,7 +11,7 @@ import { type CellValue, COLUMN_TYPES, type ColumnType, type SheetLayout } from 
 /** Address columns are replaced in the clean output by these four, in this order. */
 export const ADDRESS_PARTS = ['省', '市', '区', '详细地址'] as const;
 /** An id_card column X is followed in the clean output by X_出生日期 and X_性别 (derived from the number). */
-export const ID_CARD_DERIVED = ['出生日期', '性别'] as const;
+const ID_CARD_DERIVED = ['出生日期', '性别'] as const;
 
 /**
  * Whether the sheet already has the derived columns of id_card column `header` (a clean output
@@ -128,7 +128,7 @@ const MAX_QUANTITY_DIGITS = 15;
 const WEAK_ID_CARD_HEADER = /证件号/;
 
 /** Longest cell text value-based detection looks at; a longer cell is evidence of nothing (a 999,000-character cell never reaches the address matcher). */
-export const DEFAULT_DETECTION_MAX_VALUE_CHARS = 200;
+const DEFAULT_DETECTION_MAX_VALUE_CHARS = 200;
 
 export function columnTypeFromHeader(header: string): ColumnType | undefined {
   const words = headerWords(header);

@@ -30,7 +30,7 @@ import type { CellValue, CleanRecord, ColumnType, ExceptionRecord, FieldError, S
 export { cellText } from './cell-text.js';
 
 /** Message of a row that held bytes the file's encoding could not decode. */
-export const INVALID_ENCODING_MESSAGE = '文件编码错误：该行含有无法解码的字符';
+const INVALID_ENCODING_MESSAGE = '文件编码错误：该行含有无法解码的字符';
 
 /** Blank: null, or text of whitespace only (the cleaners' notion of whitespace: NBSP, ideographic space, zero-width space, BOM…). */
 function isBlank(value: CellValue): boolean {
