@@ -6,59 +6,41 @@
  * Either way nothing is lost: the task completes with exact, duplicate-free row counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { bigCsv, logLines, waitForLogLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
-import { RedisServer } from '../support/redis-server.js';
-import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+import { bigCsv, logLines, waitForLogLines, storedRows, waitForProgress } from '../support/fault.js';
+import { startStack, upload, waitForTask, type Stack } from '../support/stack.js';
 
 const ROWS = 200_000;
 
 describe('SIGTERM of a worker mid-task', () => {
-  const dir = scratchDir('sigterm');
-  let scratch: IsolatedDatabase;
-  let redis: RedisServer;
-  let api: ApiProcess;
+  let stack: Stack;
   let file: string;
-  const started: ServiceProcess[] = [];
-  let baseEnv: Record<string, string>;
 
   beforeAll(async () => {
-    [scratch, redis, file] = await Promise.all([createIsolatedDatabase('postgres'), RedisServer.start(), bigCsv(dir.path, ROWS)]);
-    baseEnv = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path });
-    api = await startApi(baseEnv);
+    const prepare = async (dir: string) => void (file = await bigCsv(dir, ROWS));
+    stack = await startStack({ name: 'sigterm', database: 'postgres', workers: 0, prepare });
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(started.map((w) => w.stop()));
-    await api?.stop();
-    await redis?.stop();
-    await scratch?.drop();
-    dir.remove();
-  });
+  afterAll(() => stack?.stop());
 
-  const worker = async (env: Record<string, string>) => {
-    const w = await startWorker({ ...baseEnv, ...env });
-    started.push(w);
-    return w;
-  };
+  const worker = (env: Record<string, string>) => stack.startWorker(env);
 
   const expectExactRows = async (taskId: string, done: { statistics: { totalRows: number; cleanedRows: number; exceptionRows: number } | null }) => {
     expect(done.statistics?.totalRows).toBe(ROWS);
-    const rows = await storedRows(scratch.url, taskId);
+    const rows = await storedRows(stack.scratch.url, taskId);
     expect(rows).toEqual({ clean: done.statistics?.cleanedRows, exceptions: done.statistics?.exceptionRows, distinctRows: ROWS });
   };
 
   it('long grace: the worker finishes the task before it exits', async () => {
     const w = await worker({ SHUTDOWN_GRACE_MS: '120000' });
-    const { body } = await upload<{ taskId: string }>(api.baseUrl, file);
-    const running = await waitForProgress(api.baseUrl, body.taskId, 10, 120_000);
+    const { body } = await upload<{ taskId: string }>(stack.api.baseUrl, file);
+    const running = await waitForProgress(stack.api.baseUrl, body.taskId, 10, 120_000);
     const signalledAt = Date.now();
     w.child.kill('SIGTERM');
     expect(await w.waitExit(120_000)).toBe(0);
     const exitMs = Date.now() - signalledAt;
 
     // The worker exited only after completing: the task is already completed, in one attempt.
-    const done = await waitForTask(api.baseUrl, body.taskId, ['completed', 'failed', 'timeout', 'pending'], 5000);
+    const done = await waitForTask(stack.api.baseUrl, body.taskId, ['completed', 'failed', 'timeout', 'pending'], 5000);
     expect(done.status).toBe('completed');
     expect(done.attempts).toBe(1);
     expect(logLines(w.logs, /worker stopped/)).toHaveLength(1);
@@ -69,8 +51,8 @@ describe('SIGTERM of a worker mid-task', () => {
 
   it('short grace: the worker hands the task back and another worker completes it', async () => {
     const first = await worker({ SHUTDOWN_GRACE_MS: '500' });
-    const { body } = await upload<{ taskId: string }>(api.baseUrl, file);
-    const running = await waitForProgress(api.baseUrl, body.taskId, 10, 120_000);
+    const { body } = await upload<{ taskId: string }>(stack.api.baseUrl, file);
+    const running = await waitForProgress(stack.api.baseUrl, body.taskId, 10, 120_000);
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.waitExit(30_000)).toBe(0);
@@ -78,11 +60,11 @@ describe('SIGTERM of a worker mid-task', () => {
     expect(logLines(first.logs, /handing the task back/)).toHaveLength(1);
 
     // Handed back, not lost: waiting in the queue for the next worker.
-    const between = await waitForTask(api.baseUrl, body.taskId, ['pending', 'completed', 'failed'], 5000);
+    const between = await waitForTask(stack.api.baseUrl, body.taskId, ['pending', 'completed', 'failed'], 5000);
     expect(between.status).toBe('pending');
 
     const second = await worker({});
-    const done = await waitForTask(api.baseUrl, body.taskId, ['completed', 'failed', 'timeout'], 180_000);
+    const done = await waitForTask(stack.api.baseUrl, body.taskId, ['completed', 'failed', 'timeout'], 180_000);
     expect(done.status, done.errorMessage ?? '').toBe('completed');
     expect(done.attempts).toBe(2);
     expect(await waitForLogLines(second.logs, new RegExp(`"jobId":"${body.taskId}".*task completed`))).toHaveLength(1);

@@ -9,13 +9,23 @@
  *   const { body } = await upload(api.baseUrl, 'test/fixtures/parsing/csv/utf8.csv');
  *   await waitForTask(api.baseUrl, body.taskId, ['completed']);
  *   await worker.stop(); await api.stop();
+ *
+ * Fault and e2e suites take the whole stack from `startStack`: a scratch directory, a scratch
+ * database, a private redis-server, the API and N workers, and one `stop()` that undoes it all.
+ *
+ *   let stack: Stack;
+ *   beforeAll(async () => { stack = await startStack({ name: 'crash', database: 'postgres', workers: 2 }); }, 120_000);
+ *   afterAll(() => stack?.stop());
+ *   … stack.api.baseUrl, stack.workers[0].kill(), stack.redis.restart(), stack.scratch.url …
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './redis-server.js';
+import { createIsolatedDatabase, type DatabaseKind, type IsolatedDatabase } from './databases.js';
+import { freePort, RedisServer } from './redis-server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI; DCS_CLI points elsewhere (e.g. a private build in .tmp/<name>-dist/src/cli/main.js). */
@@ -146,6 +156,76 @@ export async function startWorker(env: Record<string, string>): Promise<ServiceP
   const worker = launch('worker', ['worker'], env);
   await worker.waitForLog(/worker started/);
   return worker;
+}
+
+export interface StackOptions {
+  /** Names the scratch directory (dcs-<name>-…). */
+  name: string;
+  /** Scratch database of this kind (default sqlite). */
+  database?: DatabaseKind;
+  /** The private redis-server's options (default: no AOF). */
+  redis?: { appendonly?: boolean };
+  /** Workers started with the API (default 1; 0 for suites that start their own). */
+  workers?: number;
+  /** Extra environment for every process (stackEnv's fast fault-test settings apply underneath). */
+  env?: Record<string, string>;
+  /** Runs in the scratch directory while the database and Redis start (e.g. writes a big file). */
+  prepare?: (dir: string) => Promise<void>;
+}
+
+export interface Stack {
+  /** Scratch directory: DATA_DIR of every process, and room for the suite's files. */
+  dir: string;
+  scratch: IsolatedDatabase;
+  redis: RedisServer;
+  /** The environment the processes got (stackEnv). */
+  env: Record<string, string>;
+  api: ApiProcess;
+  /** Every worker started so far, by startStack or startWorker. */
+  workers: ServiceProcess[];
+  /** Starts one more worker (its environment on top of the stack's). */
+  startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Stops the workers and the API (SIGTERM, SIGKILL if they hang), Redis, drops the database, removes the directory. */
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), `dcs-${o.name}-`));
+  const [scratch, redis] = await Promise.all([createIsolatedDatabase(o.database ?? 'sqlite'), RedisServer.start(o.redis), o.prepare?.(dir)]);
+  const env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir, env: o.env });
+  const workers: ServiceProcess[] = [];
+  let api: ApiProcess | undefined;
+  const stack: Stack = {
+    dir,
+    scratch,
+    redis,
+    env,
+    get api(): ApiProcess {
+      if (!api) throw new Error('the API is not started');
+      return api;
+    },
+    workers,
+    async startWorker(extra = {}) {
+      const worker = await startWorker({ ...env, ...extra });
+      workers.push(worker);
+      return worker;
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await api?.stop();
+      await redis.stop();
+      await scratch.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    api = await startApi(env);
+    for (let i = 0; i < (o.workers ?? 1); i++) await stack.startWorker();
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
 }
 
 export interface UploadOptions {
