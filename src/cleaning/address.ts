@@ -210,6 +210,10 @@ function restatesUnit(chain: Chain, reading: NameReading): boolean {
   return unit === chain.province || unit === chain.city || unit === chain.county;
 }
 
+function startsLikeUnitOf(chain: Chain, code: number): boolean {
+  return chain.province?.name.charCodeAt(0) === code || chain.city?.name.charCodeAt(0) === code || chain.county?.name.charCodeAt(0) === code;
+}
+
 function restateChain(chain: Chain, match: NameMatch, reading: NameReading): Chain {
   return {
     province: chain.province,
@@ -290,6 +294,8 @@ class ChainSearch {
   private grow(chain: Chain): void {
     if (canEndChain(this.text, chain)) this.offer(chain);
     const next = skipGap(this.text, chain.end);
+    // A complete chain can only go on with a restatement, which starts like one of its names.
+    if (chain.lastLevel === COUNTY_LEVEL && !startsLikeUnitOf(chain, this.text.charCodeAt(next))) return;
     if (this.growAt(chain, next, false) || chain.lastLevel === COUNTY_LEVEL || chain.strays >= MAX_STRAYS) return;
     // Nothing follows directly: one stray character may stand between two units, if the next one is
     // written in full and the character starts no division name itself (陕西省沙洋县 is a
