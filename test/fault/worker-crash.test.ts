@@ -5,56 +5,42 @@
  * exactly totalRows rows, each (sheet, row) once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { bigCsv, logLines, waitForLogLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
-import { RedisServer } from '../support/redis-server.js';
-import { stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+import { bigCsv, logLines, waitForLogLines, storedRows, waitForProgress } from '../support/fault.js';
+import { startStack, upload, waitForTask, type Stack } from '../support/stack.js';
 
 const ROWS = 300_000;
 
 describe.each(['postgres', 'sqlite'] as const)('kill -9 of a worker mid-task (%s)', (kind) => {
-  const dir = scratchDir('crash');
-  let scratch: IsolatedDatabase;
-  let redis: RedisServer;
-  let api: ApiProcess;
-  const workers: ServiceProcess[] = [];
+  let stack: Stack;
   let file: string;
 
   beforeAll(async () => {
-    [scratch, redis, file] = await Promise.all([createIsolatedDatabase(kind), RedisServer.start(), bigCsv(dir.path, ROWS)]);
-    const env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path });
-    api = await startApi(env);
-    workers.push(await startWorker(env), await startWorker(env));
+    const prepare = async (dir: string) => void (file = await bigCsv(dir, ROWS));
+    stack = await startStack({ name: 'crash', database: kind, workers: 2, prepare });
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await api?.stop();
-    await redis?.stop();
-    await scratch?.drop();
-    dir.remove();
-  });
+  afterAll(() => stack?.stop());
 
   it('another worker finishes the task; row counts exact, no duplicates, attempts ≥ 2', async () => {
-    const { status, body } = await upload<{ taskId: string }>(api.baseUrl, file);
+    const { status, body } = await upload<{ taskId: string }>(stack.api.baseUrl, file);
     expect(status).toBe(202);
     const taskId = body.taskId;
 
-    const running = await waitForProgress(api.baseUrl, taskId, 10, 120_000);
-    const victim = workers.find((w) => logLines(w.logs, new RegExp(`"jobId":"${taskId}".*task started`)).length > 0);
+    const running = await waitForProgress(stack.api.baseUrl, taskId, 10, 120_000);
+    const victim = stack.workers.find((w) => logLines(w.logs, new RegExp(`"jobId":"${taskId}".*task started`)).length > 0);
     expect(victim, 'one worker logged the task start').toBeDefined();
-    const survivor = workers.find((w) => w !== victim)!;
+    const survivor = stack.workers.find((w) => w !== victim)!;
     await victim!.kill();
     const killedAt = Date.now();
 
-    const done = await waitForTask(api.baseUrl, taskId, ['completed', 'failed', 'timeout'], 180_000);
+    const done = await waitForTask(stack.api.baseUrl, taskId, ['completed', 'failed', 'timeout'], 180_000);
     const takeoverMs = Date.now() - killedAt;
     expect(done.status, done.errorMessage ?? '').toBe('completed');
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(done.statistics?.totalRows).toBe(ROWS);
     expect(await waitForLogLines(survivor.logs, new RegExp(`"jobId":"${taskId}".*task completed`))).toHaveLength(1);
 
-    const rows = await storedRows(scratch.url, taskId);
+    const rows = await storedRows(stack.scratch.url, taskId);
     expect(rows.clean + rows.exceptions).toBe(ROWS);
     expect(rows.clean).toBe(done.statistics?.cleanedRows);
     expect(rows.exceptions).toBe(done.statistics?.exceptionRows);
