@@ -17,9 +17,7 @@ import type { CellValue, CleanRecord, ExceptionRecord } from '../domain/index.js
 
 export type DedupeMode = 'exact';
 
-export const DEDUPE_MODES: readonly DedupeMode[] = ['exact'];
-
-export function duplicateMessage(firstRowNumber: number): string {
+function duplicateMessage(firstRowNumber: number): string {
   return `重复行（与第 ${firstRowNumber} 行相同）`;
 }
 

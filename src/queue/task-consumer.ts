@@ -14,7 +14,7 @@ import type { TaskData, TaskResult } from './types.js';
 import { FINAL_STATUSES } from '../domain/index.js';
 
 /** Abort reason when the worker is shutting down and the grace period is over. */
-export class ShutdownError extends Error {
+class ShutdownError extends Error {
   constructor() {
     super('worker shutting down');
     this.name = 'ShutdownError';

@@ -226,6 +226,13 @@ afterAll(async () => {
   await tmp.remove();
 });
 
+/**
+ * The properties run the two stages on one thread: a cleaning thread costs a start-up per run
+ * (hundreds of runs), and what the thread adds — the transport of the same events — is proven
+ * equal to inline cleaning in test/unit/pipeline-threads.test.ts.
+ */
+const INLINE = 0;
+
 describe('processFile properties', () => {
   it('CSV: every non-blank row once, clean or with exactly its invalid fields; totals add up', async () => {
     await fc.assert(
@@ -235,10 +242,10 @@ describe('processFile properties', () => {
         const sink = new RecordingSink();
         const nonBlank = table.rows.filter((r) => !isBlankRow(r)).length;
         if (nonBlank === 0) {
-          await expect(processFile(path, sink, { batchSize })).rejects.toMatchObject({ code: 'EMPTY_FILE' });
+          await expect(processFile(path, sink, { batchSize, threads: INLINE })).rejects.toMatchObject({ code: 'EMPTY_FILE' });
           return;
         }
-        const stats = await processFile(path, sink, { batchSize });
+        const stats = await processFile(path, sink, { batchSize, threads: INLINE });
         expect(stats.sheets[0].types).toEqual(table.columns.map((c) => c.kind));
         checkSheet(sink, stats, 0, table);
         checkTotals(stats, [table]);
@@ -256,10 +263,10 @@ describe('processFile properties', () => {
         ]);
         const sink = new RecordingSink();
         if (table.rows.every(isBlankRow)) {
-          await expect(processFile(path, sink)).rejects.toMatchObject({ code: 'EMPTY_FILE' });
+          await expect(processFile(path, sink, { threads: INLINE })).rejects.toMatchObject({ code: 'EMPTY_FILE' });
           return;
         }
-        const stats = await processFile(path, sink, { batchSize: 7 });
+        const stats = await processFile(path, sink, { batchSize: 7, threads: INLINE });
         checkSheet(sink, stats, 0, table);
         checkTotals(stats, [table]);
       }),
@@ -274,10 +281,10 @@ describe('processFile properties', () => {
         const path = await writeXlsxFile(join(tmp.dir, `t${++counter}.xlsx`), sheets);
         const sink = new RecordingSink();
         if (tables.every((t) => t.rows.every(isBlankRow))) {
-          await expect(processFile(path, sink)).rejects.toMatchObject({ code: 'EMPTY_FILE' });
+          await expect(processFile(path, sink, { threads: INLINE })).rejects.toMatchObject({ code: 'EMPTY_FILE' });
           return;
         }
-        const stats = await processFile(path, sink, { batchSize: 5 });
+        const stats = await processFile(path, sink, { batchSize: 5, threads: INLINE });
         // One layout per sheet, in workbook order, each announced before its rows.
         expect(sink.layouts().map((l) => [l.index, l.name, l.headers])).toEqual(tables.map((t, i) => [i, `表${i + 1}`, t.columns.map((c) => c.header)]));
         expect(stats.sheets.map((s) => s.name)).toEqual(sheets.map((s) => s.name));
