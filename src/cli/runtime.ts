@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigStore, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../logging.js';
 import { classifyError } from '../queue/error-handler.js';
-import { createDatabase, createFileStore, type Database, type FileStore } from '../storage/index.js';
+import { createDatabase, createFileStore, type Database, type DatabaseOptions, type FileStore } from '../storage/index.js';
 
 export { packageVersion, parseLimitsOf } from './common.js';
 
@@ -43,8 +43,13 @@ export const DATABASE_START_WAIT_MS = 120_000;
  * DATABASE_START_WAIT_MS — instead of crash-looping; anything else (bad URL, credentials, a failed
  * migration) fails at once.
  */
-export async function openMigratedDatabase(url: string, logger: Logger, waitMs = DATABASE_START_WAIT_MS): Promise<Database> {
-  const db = createDatabase(url, { logger });
+export async function openMigratedDatabase(
+  url: string,
+  logger: Logger,
+  waitMs = DATABASE_START_WAIT_MS,
+  options: Omit<DatabaseOptions, 'logger'> = {},
+): Promise<Database> {
+  const db = createDatabase(url, { ...options, logger });
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -70,7 +75,11 @@ export async function openRuntime(role: string): Promise<Runtime> {
   const { config, logger } = loadConfigOrExit(role);
   const c = config.current;
   mkdirSync(c.DATA_DIR, { recursive: true });
-  const db = await openMigratedDatabase(c.DATABASE_URL, logger);
+  const db = await openMigratedDatabase(c.DATABASE_URL, logger, DATABASE_START_WAIT_MS, {
+    sqliteWriterThread: c.SQLITE_WRITER_THREAD,
+    sqliteRowsPerStatement: c.SQLITE_ROWS_PER_STATEMENT,
+    mysqlLocalInfile: c.MYSQL_LOCAL_INFILE,
+  });
   // FILE_STORE_URL unset: the store's root is DATA_DIR (uploads in DATA_DIR/uploads).
   const fileStore = await createFileStore(c);
   if (fileStore.check) {

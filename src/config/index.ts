@@ -156,6 +156,12 @@ export const configSchema = z.object({
   SYNC_TIMEOUT_MS: ms(1000).default(1_800_000),
   /** CPU niceness of a worker process (0 = the API's priority, 19 = lowest): busy workers leave the API responsive. */
   WORKER_NICE: int(0, 19).default(10),
+  /** SQLite: result rows are written from a thread of their own (the event loop never waits on SQLite). */
+  SQLITE_WRITER_THREAD: flag.default(true),
+  /** SQLite: rows per multi-row INSERT of result rows (SQLite allows 32,766 parameters: 4,680 rows of 7). */
+  SQLITE_ROWS_PER_STATEMENT: int(1, 4680).default(500),
+  /** MySQL: result rows through LOAD DATA LOCAL INFILE (falls back to INSERTs, logged, when the server refuses). */
+  MYSQL_LOCAL_INFILE: flag.default(true),
 });
 
 export type Config = z.infer<typeof configSchema> & { DATABASE_URL: string };

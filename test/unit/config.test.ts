@@ -57,6 +57,7 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   PIPELINE_THREADS: { min: 0, max: 1 },
   PIPELINE_THREAD_MEMORY_MB: { min: 16, max: 65_536 },
   WORKER_NICE: { min: 0, max: 19 },
+  SQLITE_ROWS_PER_STATEMENT: { min: 1, max: 4680 },
   MAX_BATCH_BYTES: { min: 1 },
   MAX_SHARED_STRINGS: { min: 1 },
   MAX_SHARED_STRING_CHARS: { min: 1 },
@@ -109,8 +110,17 @@ describe('loadConfig', () => {
       'REDIS_TLS',
       'REDIS_TLS_CA_FILE',
       'REDIS_SENTINEL_PASSWORD',
+      'SQLITE_WRITER_THREAD',
+      'MYSQL_LOCAL_INFILE',
     ]);
     expect(new Set(Object.keys(configSchema.shape))).toEqual(tested);
+  });
+
+  it('reads the storage bulk-path switches: on by default, flags in words', () => {
+    const c = loadConfig({});
+    expect([c.SQLITE_WRITER_THREAD, c.SQLITE_ROWS_PER_STATEMENT, c.MYSQL_LOCAL_INFILE]).toEqual([true, 500, true]);
+    expect(loadConfig({ SQLITE_WRITER_THREAD: 'off', MYSQL_LOCAL_INFILE: '0' })).toMatchObject({ SQLITE_WRITER_THREAD: false, MYSQL_LOCAL_INFILE: false });
+    expect(problemsOf({ MYSQL_LOCAL_INFILE: 'sometimes' })).toContain('MYSQL_LOCAL_INFILE:');
   });
 
   it('reads the file store and Redis security settings: URLs validated, flags in words, passwords never echoed', () => {
