@@ -1,5 +1,6 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,7 +34,12 @@ async function freePort(preferred: number): Promise<number> {
   }
 }
 
-/** Starts a private redis-server with AOF persistence under DATA_DIR/redis. */
+/**
+ * Starts a private redis-server with AOF persistence under DATA_DIR/redis, bound to 127.0.0.1 and
+ * protected by a fresh random password (other local users and processes cannot use it). The
+ * password goes to redis-server in a config file only its owner may read (not on the command line,
+ * which `ps` shows) and to the children in REDIS_URL.
+ */
 async function startLocalRedis(dataDir: string, log: (msg: string) => void): Promise<{ url: string; child: ChildProcess }> {
   if (spawnSync('redis-server', ['--version']).error) {
     process.stderr.write(`${REDIS_INSTALL_HELP}\n`);
@@ -42,9 +48,14 @@ async function startLocalRedis(dataDir: string, log: (msg: string) => void): Pro
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const port = await freePort(6390);
+  const password = randomBytes(24).toString('hex');
+  const secrets = join(dir, 'auth.conf');
+  writeFileSync(secrets, `requirepass ${password}\n`, { mode: 0o600 });
+  chmodSync(secrets, 0o600); // an existing file keeps its mode on write
   const child = spawn(
     'redis-server',
     [
+      secrets,
       '--port',
       String(port),
       '--bind',
@@ -67,15 +78,16 @@ async function startLocalRedis(dataDir: string, log: (msg: string) => void): Pro
     ],
     { stdio: 'ignore', detached: true },
   ); // own process group: Ctrl-C must not stop Redis before the workers
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://:${password}@127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined); // refused while redis-server starts: retried below
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}; see ${join(dir, 'redis.log')}`);
     try {
       await probe.connect();
       await probe.ping();
       probe.disconnect();
-      log(`local redis-server on ${url} (AOF in ${dir})`);
+      log(`local redis-server on 127.0.0.1:${port} with a password (AOF in ${dir})`);
       return { url, child };
     } catch {
       probe.disconnect();

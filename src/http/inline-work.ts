@@ -7,15 +7,18 @@
  * - Each runs under an AbortSignal that fires when its time limit passes (reason: PROCESSING_TIMEOUT)
  *   or when the client goes away (reason: CANCELLED); a request that is still waiting for a slot
  *   then leaves the queue without running.
- * - The CPU-heavy part never runs on the API's event loop: a preview runs on its own worker thread,
- *   terminated when the signal fires; a sync upload runs the pipeline, whose parsing and cleaning
- *   already run on a worker thread (PIPELINE_THREADS) that the same signal terminates.
+ * - The CPU-heavy part never runs on the API's event loop: a preview and a sync upload each run on
+ *   a worker thread of their own (a sync upload with its own database connection), at a lower
+ *   scheduling priority than the event loop, terminated when the signal fires.
  */
 import { Worker } from 'node:worker_threads';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
 import type { FilePreview } from '../pipeline/preview.js';
+import type { ProcessStatistics } from '../domain/index.js';
+import type { RunJobOptions } from '../pipeline/run-job.js';
 import { deserializeError, type SerializedError } from '../pipeline/thread-protocol.js';
+import type { createFileStore } from '../storage/index.js';
 
 export interface PreviewJob {
   path: string;
@@ -23,6 +26,17 @@ export interface PreviewJob {
 }
 
 export type PreviewReply = { ok: true; preview: FilePreview } | { ok: false; error: SerializedError };
+
+/** What a sync-upload thread needs to run one task on its own connections. */
+export interface SyncJob {
+  databaseUrl: string;
+  fileStore: Parameters<typeof createFileStore>[0];
+  jobId: string;
+  token: string;
+  options: Pick<RunJobOptions, 'batchSize' | 'limits'>;
+}
+
+export type SyncReply = { ok: true; statistics: ProcessStatistics } | { ok: false; error: SerializedError };
 
 export class InlineWork {
   private running = 0;
@@ -90,31 +104,50 @@ export class InlineWork {
   }
 }
 
-/** The module a preview thread runs: the .ts source under the test runner, the built .js otherwise. */
-function threadEntry(): { filename: string | URL; eval: boolean } {
+/** A thread module: the .ts source under the test runner (through tsx), the built .js otherwise. */
+function threadEntry(name: 'preview-thread' | 'sync-thread'): { filename: string | URL; eval: boolean } {
   const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(`./preview-thread.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  const url = new URL(`./${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return { filename: url, eval: false };
   const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
   return { filename: code, eval: true };
 }
 
-/** Previews a file on a worker thread of its own, terminated when `signal` fires. */
-export function previewInThread(job: PreviewJob, signal: AbortSignal, threadMemoryMb?: number): Promise<FilePreview> {
-  const entry = threadEntry();
+/**
+ * Runs one thread module with `data` and resolves with its one reply; the thread is terminated
+ * when the reply came, when it failed, or when `signal` fires (rejecting with the signal's reason).
+ */
+function inThread<T>(name: 'preview-thread' | 'sync-thread', data: unknown, signal: AbortSignal, threadMemoryMb?: number): Promise<T> {
+  const entry = threadEntry(name);
   const worker = new Worker(entry.filename, {
     eval: entry.eval,
-    workerData: job,
+    workerData: data,
     ...(threadMemoryMb ? { resourceLimits: { maxOldGenerationSizeMb: threadMemoryMb } } : {}),
   });
-  return new Promise<FilePreview>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+  let onAbort = () => undefined as void;
+  return new Promise<T>((resolve, reject) => {
+    onAbort = () => reject(signal.reason);
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (reply: PreviewReply) => (reply.ok ? resolve(reply.preview) : reject(deserializeError(reply.error))));
-    worker.once('error', (err) => reject(new AppError('CORRUPTED_FILE', `无法预览该文件：${err.message}`)));
-    worker.once('exit', (code) => reject(new AppError('CORRUPTED_FILE', `无法预览该文件（预览进程退出，代码 ${code}）`)));
+    worker.once('message', (reply: { ok: true } & T) => resolve(reply));
+    worker.once('error', (err) => reject(new AppError('CORRUPTED_FILE', `无法处理该文件：${err.message}`)));
+    worker.once('exit', (code) => reject(new AppError('CORRUPTED_FILE', `无法处理该文件（处理线程退出，代码 ${code}）`)));
   }).finally(() => {
+    signal.removeEventListener('abort', onAbort);
     void worker.terminate();
   });
+}
+
+/** Previews a file on a worker thread of its own. */
+export async function previewInThread(job: PreviewJob, signal: AbortSignal, threadMemoryMb?: number): Promise<FilePreview> {
+  const reply = await inThread<PreviewReply>('preview-thread', job, signal, threadMemoryMb);
+  if (!reply.ok) throw deserializeError(reply.error);
+  return reply.preview;
+}
+
+/** Runs a sync upload's task on a worker thread of its own (own database connection). */
+export async function syncInThread(job: SyncJob, signal: AbortSignal, threadMemoryMb?: number): Promise<ProcessStatistics> {
+  const reply = await inThread<SyncReply>('sync-thread', job, signal, threadMemoryMb);
+  if (!reply.ok) throw deserializeError(reply.error);
+  return reply.statistics;
 }

@@ -6,8 +6,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { previewFile } from '../pipeline/preview.js';
 import { serializeError } from '../pipeline/thread-protocol.js';
 import type { PreviewJob, PreviewReply } from './inline-work.js';
+import { lowerThreadPriority } from './thread-priority.js';
 
 async function run(port: NonNullable<typeof parentPort>, job: PreviewJob): Promise<void> {
+  lowerThreadPriority();
   let reply: PreviewReply;
   try {
     reply = { ok: true, preview: await previewFile(job.path, job.options) };

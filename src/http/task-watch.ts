@@ -33,6 +33,11 @@ export class TaskWatch {
     return this.count;
   }
 
+  /** Whether some stream already watches the task (it exists: no need to look it up again). */
+  isWatched(taskId: string): boolean {
+    return this.listeners.has(taskId);
+  }
+
   /** Starts delivering a task's changes to `listener`; returns the unsubscribe function. */
   subscribe(taskId: string, listener: Listener): () => void {
     this.start();

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FINAL_STATUSES } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
 import { TOKEN_IN_QUERY } from '../auth.js';
-import { taskStatusDto, type TaskStatusDto } from '../dto.js';
+import type { TaskStatusDto } from '../dto.js';
 import { taskRecord } from '../records.js';
 import { errorResponses, EventsQuery, TaskIdParams } from '../schemas.js';
 
@@ -31,7 +31,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { taskId } = request.params;
-      const record = await taskRecord(db, taskId);
+      // 404 for an unknown task; a task other streams watch exists (500 streams: one lookup).
+      if (!watch.isWatched(taskId)) await taskRecord(db, taskId);
       if (watch.connections >= config.current.MAX_SSE_CONNECTIONS) {
         throw new AppError('RATE_LIMITED', '实时进度连接过多，请稍后重试或改用状态查询接口', { limit: config.current.MAX_SSE_CONNECTIONS });
       }
@@ -64,8 +65,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'X-Request-Id': request.id,
       });
       res.write('retry: 2000\n\n');
-      // Read after subscribing: a change between the read and the subscription cannot be missed.
-      send(await taskStatusDto(await taskRecord(db, taskId), app.deps.queue).catch(() => taskStatusDto(record, undefined)));
+      // Read after subscribing, so a change in between cannot be missed; the read is shared with
+      // every stream of the task that asks at the same time (500 new streams cost one read).
+      watch.notify(taskId);
     },
   );
 };

@@ -4,8 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { statfs } from 'node:fs/promises';
 import { AppError, isAppError } from '../../errors.js';
 import { pipelineOptionsOf } from '../../pipeline/options.js';
-import { previewInThread } from '../inline-work.js';
-import { runJob } from '../../pipeline/run-job.js';
+import { previewInThread, syncInThread } from '../inline-work.js';
 import { classifyError } from '../../queue/error-handler.js';
 import { parseUploadFields, type UploadFields } from '../../queue/task-producer.js';
 import type { SavedFile } from '../../storage/index.js';
@@ -91,14 +90,25 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (mode === 'sync') {
         const config = deps.config.current;
         const token = `${SYNC_TOKEN_PREFIX}${randomUUID()}`;
-        const stats = await deps.inline.run(reply, config.SYNC_TIMEOUT_MS, async (signal) => {
-          try {
-            return await runJob({ db: deps.db, fileStore: deps.fileStore, jobId: record.jobId, token, ...pipelineOptionsOf(config), signal, isTransient });
-          } catch (err) {
-            await endSyncAttempt(deps, record.jobId, token, signal.aborted ? signal.reason : err);
-            throw signal.aborted ? signal.reason : err;
-          }
-        });
+        let started = false;
+        let stats;
+        try {
+          stats = await deps.inline.run(reply, config.SYNC_TIMEOUT_MS, async (signal) => {
+            started = true;
+            try {
+              const { batchSize, limits } = pipelineOptionsOf(config);
+              const fileStore = { DATA_DIR: config.DATA_DIR, FILE_STORE_URL: config.FILE_STORE_URL, S3_FORCE_PATH_STYLE: config.S3_FORCE_PATH_STYLE };
+              const job = { databaseUrl: config.DATABASE_URL, fileStore, jobId: record.jobId, token, options: { batchSize, limits } };
+              return await syncInThread(job, signal, config.PIPELINE_THREAD_MEMORY_MB);
+            } catch (err) {
+              throw signal.aborted ? signal.reason : err;
+            }
+          });
+        } catch (err) {
+          // Ended (failed, timed out, client gone) or never started (busy, gone while waiting): a final status either way.
+          await endSyncAttempt(deps, record.jobId, started ? token : null, err);
+          throw err;
+        }
         return reply.code(200).send({ jobId: record.jobId, fileId: record.id, message: '文件处理完成', totalRows: stats.totalRows, statistics: stats });
       }
 
@@ -138,13 +148,13 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
-const isTransient = (err: unknown) => classifyError(err).kind === 'retryable';
-
 /** Records how a sync upload's attempt ended: timeout, cancelled (client gone) or failed. */
-async function endSyncAttempt(deps: AppServices, jobId: string, token: string, err: unknown): Promise<void> {
-  const status = isAppError(err) && err.code === 'PROCESSING_TIMEOUT' ? 'timeout' : isAppError(err) && err.code === 'CANCELLED' ? 'cancelled' : 'failed';
-  const c = status === 'failed' ? classifyError(err) : { code: (err as AppError).code, message: (err as AppError).message };
-  await deps.db.endAttempt(jobId, token, status, c.code, c.message).catch(() => undefined);
+async function endSyncAttempt(deps: AppServices, jobId: string, token: string | null, err: unknown): Promise<void> {
+  const end =
+    isAppError(err) && (err.code === 'PROCESSING_TIMEOUT' || err.code === 'CANCELLED')
+      ? { status: err.code === 'CANCELLED' ? ('cancelled' as const) : ('timeout' as const), code: err.code, message: err.message }
+      : { status: 'failed' as const, ...classifyError(err) };
+  await deps.db.endAttempt(jobId, token, end.status, end.code, end.message).catch(() => undefined);
 }
 
 /** Refuses an upload (507) while the disk of the data directory is nearly full (MIN_FREE_DISK_BYTES). */
