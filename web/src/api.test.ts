@@ -75,6 +75,25 @@ describe('ApiClient', () => {
     expect((init.headers as Record<string, string>).Authorization).toBe('Bearer abc');
   });
 
+  it('marks state-changing requests with the client header (the server refuses cross-site ones without it)', async () => {
+    const fetchImpl = vi.fn(async () => jsonResponse(200, { taskId: 't', status: 'cancelled', message: '' }));
+    const { api } = client(fetchImpl as unknown as typeof fetch);
+    await api.cancelTask('t');
+    await api.getFile('f').catch(() => undefined);
+    const [[, post], [, get]] = fetchImpl.mock.calls as unknown as [string, RequestInit][];
+    expect((post.headers as Record<string, string>)['X-DCS-Client']).toBe('web');
+    expect((get.headers as Record<string, string>)['X-DCS-Client']).toBeUndefined();
+  });
+
+  it('sends a CSV preview with its encoding and delimiter, fields before the file', async () => {
+    const fetchImpl = vi.fn(async () => jsonResponse(200, { format: 'csv', sheets: [] }));
+    const { api } = client(fetchImpl as unknown as typeof fetch);
+    await api.preview(new Blob(['a;b\n']), 'a.csv', undefined, { encoding: 'gb18030', delimiter: ';' });
+    const form = (fetchImpl.mock.calls[0] as unknown as [string, RequestInit])[1].body as FormData;
+    expect([...form.keys()]).toEqual(['encoding', 'delimiter', 'file']);
+    expect(form.get('delimiter')).toBe(';');
+  });
+
   it('builds list queries without empty parameters', async () => {
     const fetchImpl = vi.fn(async () => jsonResponse(200, { files: [], total: 0, page: 2, pageSize: 20 }));
     const { api } = client(fetchImpl as unknown as typeof fetch);
@@ -122,6 +141,7 @@ describe('ApiClient', () => {
     expect(xhr.headers.Authorization).toBe('Bearer tok');
     const form = xhr.body as FormData;
     expect(form.get('columnTypes')).toBe('{"电话":"phone"}');
+    expect(xhr.headers['X-DCS-Client']).toBe('web');
     expect((form.get('file') as File).name).toBe('客户.csv');
     xhr.progress(2, 4);
     xhr.respond(202, { taskId: 't', jobId: 't', fileId: 'f', status: 'pending', message: '文件上传成功，开始处理' });

@@ -2,12 +2,11 @@
  * Typed client for the REST contract in docs/API.md. fetch for JSON calls; XMLHttpRequest for the
  * upload because only XHR reports upload transfer progress.
  */
-import { CLIENT_HEADER } from '../../src/domain/index.js';
 import type { AuthStore } from './auth.js';
 import type { ErrorInfo } from './i18n/errors.js';
+import { CLIENT_HEADER } from './types.js';
 import type {
   ClientConfig,
-  ColumnType,
   ErrorBody,
   FileDetail,
   FileList,
@@ -20,6 +19,7 @@ import type {
   StatusSnapshot,
   TaskActionResult,
   UploadAccepted,
+  UploadFields,
 } from './types.js';
 
 /** Error codes the client invents for failures that never reached the server's error format. */
@@ -54,10 +54,17 @@ export function toApiError(err: unknown): ApiError {
 export type DownloadKind = 'clean' | 'exceptions';
 export type DownloadFormat = 'xlsx' | 'csv';
 
-export interface UploadOptions {
-  columnTypes?: Record<string, ColumnType>;
+export interface UploadOptions extends UploadFields {
   onProgress?: (loaded: number, total: number) => void;
   signal?: AbortSignal;
+}
+
+/** The upload form's text fields (sent before the file, so a streaming server reads them first). */
+function appendFields(form: FormData, fields: UploadFields): void {
+  if (fields.columnTypes && Object.keys(fields.columnTypes).length > 0) form.append('columnTypes', JSON.stringify(fields.columnTypes));
+  if (fields.encoding) form.append('encoding', fields.encoding);
+  if (fields.delimiter) form.append('delimiter', fields.delimiter);
+  if (fields.dedupe) form.append('dedupe', fields.dedupe);
 }
 
 export interface ApiClientDeps {
@@ -123,8 +130,9 @@ export class ApiClient {
   }
 
   /** Header preview; a CSV should be sent truncated (its first 256 KB). */
-  preview(file: Blob, fileName: string, signal?: AbortSignal): Promise<PreviewResult> {
+  preview(file: Blob, fileName: string, signal?: AbortSignal, fields: Pick<UploadFields, 'encoding' | 'delimiter'> = {}): Promise<PreviewResult> {
     const form = new FormData();
+    appendFields(form, fields);
     form.append('file', file, fileName);
     return this.json<PreviewResult>('POST', '/api/data-cleaning/preview', form, signal);
   }
@@ -134,9 +142,7 @@ export class ApiClient {
     return new Promise<UploadAccepted>((resolve, reject) => {
       const xhr = this.createXhr();
       const form = new FormData();
-      if (options.columnTypes && Object.keys(options.columnTypes).length > 0) {
-        form.append('columnTypes', JSON.stringify(options.columnTypes));
-      }
+      appendFields(form, options);
       // The file goes last so a streaming server has read the small fields before the bytes.
       form.append('file', file, file.name);
 

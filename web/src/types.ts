@@ -8,6 +8,7 @@
  * are the UI's own view of the JSON.
  */
 import {
+  CLIENT_HEADER,
   COLUMN_TYPES,
   FINAL_STATUSES,
   JOB_STATUSES,
@@ -21,7 +22,7 @@ import {
   type UnsuccessfulStatus,
 } from '../../src/domain/index.js';
 
-export { COLUMN_TYPES, PHASES };
+export { CLIENT_HEADER, COLUMN_TYPES, PHASES };
 export type { ColumnType, FieldError, Phase };
 
 /** The API names a job's life cycle after its task id. */
@@ -57,6 +58,12 @@ export interface StatusSnapshot {
 export interface UploadFields {
   /** Header → type, overriding detection for those columns. */
   columnTypes?: Record<string, ColumnType>;
+  /** CSV only: text encoding (e.g. gb18030); absent: detected by the server. */
+  encoding?: string;
+  /** CSV only: field delimiter (one character); absent: detected by the server. */
+  delimiter?: string;
+  /** `exact`: rows identical to an earlier one go to the exceptions. */
+  dedupe?: 'exact';
 }
 
 export interface UploadAccepted {

@@ -3,6 +3,7 @@ import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ScrollRegion } from '../components/ScrollRegion.js';
 import { useTr } from '../i18n/I18nProvider.js';
 import { COLUMN_TYPES, type ColumnType, type PreviewSheet } from '../types.js';
+import { ReviewOptions, type ReviewOptionHandlers } from './ReviewOptions.js';
 import { sampleValues, type ReviewItem } from './reviews.js';
 import { fileExtension, CSV_PREVIEW_BYTES } from './validateFile.js';
 
@@ -14,12 +15,13 @@ export function ReviewPanel({
   onOverride,
   onStart,
   onDiscard,
+  ...options
 }: {
   item: ReviewItem;
   onOverride: OnOverride;
   onStart(id: string): void;
   onDiscard(id: string): void;
-}) {
+} & ReviewOptionHandlers) {
   const tr = useTr();
   const titleId = useId();
   const sheets = item.result?.sheets ?? [];
@@ -28,6 +30,7 @@ export function ReviewPanel({
       <h3 id={titleId} className="review-title">
         {tr.t('review.title', { name: item.file.name })}
       </h3>
+      <ReviewOptions item={item} {...options} />
       {item.status === 'loading' && <p className="muted">{tr.t('review.loading')}</p>}
       {item.status === 'error' && item.error && <ErrorMessage error={item.error} prefix={tr.t('review.failed')} />}
       {sheets.map((sheet, sheetIndex) => (

@@ -46,7 +46,15 @@ export function UploadPage({ config }: { config: Resource<ClientConfig> }) {
       </label>
 
       {reviews.items.map((item) => (
-        <ReviewPanel key={item.id} item={item} onOverride={reviews.override} onStart={reviews.start} onDiscard={reviews.discard} />
+        <ReviewPanel
+          key={item.id}
+          item={item}
+          onOverride={reviews.override}
+          onCsvOption={reviews.csvOption}
+          onDedupe={reviews.dedupe}
+          onStart={reviews.start}
+          onDiscard={reviews.discard}
+        />
       ))}
 
       <TaskList />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PreviewSheet } from '../types.js';
-import { newReview, sampleValues, uploadOf, withOverride, withPreview, withPreviewError } from './reviews.js';
+import { newReview, sampleValues, uploadOf, withCsvOption, withDedupe, withOverride, withPreview, withPreviewError } from './reviews.js';
 
 const file = (name: string) => new File(['a,b\n'], name);
 
@@ -41,5 +41,20 @@ describe('header reviews', () => {
     };
     expect(sampleValues(sheet, 0)).toEqual(['张三', '李四']);
     expect(sampleValues(sheet, 1)).toEqual(['13812345678']);
+  });
+
+  it('CSV settings and dedupe go with the upload; a changed setting asks for the preview again', () => {
+    const review = newReview('r1', file('a.csv'));
+    expect(uploadOf(review)).toEqual({ file: review.file, columnTypes: undefined });
+    const ready = withPreview([review], 'r1', { format: 'csv', sheets: [] });
+    const encoded = withCsvOption(ready, 'r1', 'encoding', 'gb18030');
+    expect(encoded[0]).toMatchObject({ status: 'loading', result: null, csv: { encoding: 'gb18030', delimiter: null } });
+    const chosen = withDedupe(withCsvOption(encoded, 'r1', 'delimiter', ';'), 'r1', true);
+    expect(uploadOf(chosen[0])).toEqual({ file: review.file, columnTypes: undefined, encoding: 'gb18030', delimiter: ';', dedupe: 'exact' });
+    expect(uploadOf(withDedupe(withCsvOption(chosen, 'r1', 'encoding', null), 'r1', false)[0])).toEqual({
+      file: review.file,
+      columnTypes: undefined,
+      delimiter: ';',
+    });
   });
 });
