@@ -18,7 +18,6 @@ import type { FilePreview } from '../pipeline/preview.js';
 import type { ProcessStatistics } from '../domain/index.js';
 import type { RunJobOptions } from '../pipeline/run-job.js';
 import { deserializeError, type SerializedError } from '../pipeline/thread-protocol.js';
-import type { createFileStore } from '../storage/index.js';
 
 export interface PreviewJob {
   path: string;
@@ -30,7 +29,8 @@ export type PreviewReply = { ok: true; preview: FilePreview } | { ok: false; err
 /** What a sync-upload thread needs to run one task on its own connections. */
 export interface SyncJob {
   databaseUrl: string;
-  fileStore: Parameters<typeof createFileStore>[0];
+  /** Local path of the uploaded file (the API's copy, kept until the thread has ended). */
+  path: string;
   jobId: string;
   token: string;
   options: Pick<RunJobOptions, 'batchSize' | 'limits'>;
@@ -105,7 +105,7 @@ export class InlineWork {
 }
 
 /** A thread module: the .ts source under the test runner (through tsx), the built .js otherwise. */
-function threadEntry(name: 'preview-thread' | 'sync-thread'): { filename: string | URL; eval: boolean } {
+function threadEntry(name: ThreadName): { filename: string | URL; eval: boolean } {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(`./${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return { filename: url, eval: false };
@@ -113,28 +113,69 @@ function threadEntry(name: 'preview-thread' | 'sync-thread'): { filename: string
   return { filename: code, eval: true };
 }
 
+type ThreadName = 'preview-thread' | 'sync-thread';
+
 /**
- * Runs one thread module with `data` and resolves with its one reply; the thread is terminated
- * when the reply came, when it failed, or when `signal` fires (rejecting with the signal's reason).
+ * Idle threads kept per module: starting one costs its module loading (and a compile under the
+ * test runner), so a thread that answered goes back here; one that was aborted is terminated.
  */
-function inThread<T>(name: 'preview-thread' | 'sync-thread', data: unknown, signal: AbortSignal, threadMemoryMb?: number): Promise<T> {
+const IDLE_THREADS_KEPT = 2;
+const idle = new Map<string, Worker[]>();
+
+function takeThread(name: ThreadName, threadMemoryMb?: number): Worker {
+  const key = `${name}:${threadMemoryMb ?? ''}`;
+  const kept = idle.get(key)?.pop();
+  if (kept) return kept;
   const entry = threadEntry(name);
-  const worker = new Worker(entry.filename, {
-    eval: entry.eval,
-    workerData: data,
-    ...(threadMemoryMb ? { resourceLimits: { maxOldGenerationSizeMb: threadMemoryMb } } : {}),
-  });
+  const worker = new Worker(entry.filename, { eval: entry.eval, ...(threadMemoryMb ? { resourceLimits: { maxOldGenerationSizeMb: threadMemoryMb } } : {}) });
+  worker.unref(); // an idle thread never keeps the process alive
+  return worker;
+}
+
+function keepThread(name: ThreadName, threadMemoryMb: number | undefined, worker: Worker): void {
+  const key = `${name}:${threadMemoryMb ?? ''}`;
+  const list = idle.get(key) ?? [];
+  if (list.length >= IDLE_THREADS_KEPT) {
+    void worker.terminate();
+    return;
+  }
+  list.push(worker);
+  idle.set(key, list);
+}
+
+/**
+ * Sends `data` to a thread of the module and resolves with its one reply. A thread that answered
+ * is kept for the next job; one that failed, or whose `signal` fired (rejecting with the signal's
+ * reason), is terminated whatever it is doing.
+ */
+function inThread<T>(name: ThreadName, data: unknown, signal: AbortSignal, threadMemoryMb?: number): Promise<T> {
+  const worker = takeThread(name, threadMemoryMb);
+  let answered = false;
   let onAbort = () => undefined as void;
+  let onMessage = (_reply: T) => undefined as void;
+  let onError = (_err: Error) => undefined as void;
+  let onExit = (_code: number) => undefined as void;
   return new Promise<T>((resolve, reject) => {
     onAbort = () => reject(signal.reason);
+    onMessage = (reply) => {
+      answered = true;
+      resolve(reply);
+    };
+    onError = (err) => reject(new AppError('CORRUPTED_FILE', `无法处理该文件：${err.message}`));
+    onExit = (code) => reject(new AppError('CORRUPTED_FILE', `无法处理该文件（处理线程退出，代码 ${code}）`));
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (reply: { ok: true } & T) => resolve(reply));
-    worker.once('error', (err) => reject(new AppError('CORRUPTED_FILE', `无法处理该文件：${err.message}`)));
-    worker.once('exit', (code) => reject(new AppError('CORRUPTED_FILE', `无法处理该文件（处理线程退出，代码 ${code}）`)));
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage(data);
   }).finally(() => {
     signal.removeEventListener('abort', onAbort);
-    void worker.terminate();
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    if (answered && !signal.aborted) keepThread(name, threadMemoryMb, worker);
+    else void worker.terminate();
   });
 }
 

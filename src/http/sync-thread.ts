@@ -1,22 +1,33 @@
 /**
- * Entry point of a sync-upload thread (started by inline-work.ts): runs the task through the
+ * Entry point of a sync-upload thread (started by inline-work.ts): runs each task it is sent through the
  * pipeline with its own database connection and file store, at a low priority, and posts the
  * statistics or the error as data. The API terminates it on a timeout or when the client leaves.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { runJob } from '../pipeline/run-job.js';
 import { serializeError } from '../pipeline/thread-protocol.js';
 import { classifyError } from '../queue/error-handler.js';
-import { createDatabase, createFileStore } from '../storage/index.js';
+import { createDatabase, type Database } from '../storage/index.js';
 import type { SyncJob, SyncReply } from './inline-work.js';
 import { lowerThreadPriority } from './thread-priority.js';
 
+/** This thread's database connection, opened by its first job and kept with the thread. */
+let connection: { url: string; db: Database } | undefined;
+
+function database(url: string): Database {
+  if (connection?.url !== url) {
+    void connection?.db.close().catch(() => undefined);
+    connection = { url, db: createDatabase(url) };
+  }
+  return connection.db;
+}
+
 async function run(port: NonNullable<typeof parentPort>, job: SyncJob): Promise<void> {
-  lowerThreadPriority();
-  const db = createDatabase(job.databaseUrl);
+  const db = database(job.databaseUrl);
   let reply: SyncReply;
   try {
-    const fileStore = await createFileStore(job.fileStore);
+    // The API's local copy of the upload: the thread needs no file store of its own.
+    const fileStore = { localFile: async () => ({ path: job.path, release: async () => undefined }) };
     const statistics = await runJob({
       db,
       fileStore,
@@ -29,10 +40,13 @@ async function run(port: NonNullable<typeof parentPort>, job: SyncJob): Promise<
     reply = { ok: true, statistics };
   } catch (err) {
     reply = { ok: false, error: serializeError(err) };
-  } finally {
-    await db.close().catch(() => undefined);
   }
   port.postMessage(reply);
 }
 
-if (parentPort) void run(parentPort, workerData as SyncJob);
+// One job per message; the thread is kept for the next one unless the API terminates it.
+if (parentPort) {
+  const port = parentPort;
+  lowerThreadPriority();
+  port.on('message', (job: SyncJob) => void run(port, job));
+}

@@ -8,7 +8,8 @@ import type { ColumnType, ProcessStatistics } from '../domain/index.js';
 
 export interface RunJobOptions {
   db: Database;
-  fileStore: FileStore;
+  /** Only the local copy of the upload is read (a sync-upload thread passes the API's copy). */
+  fileStore: Pick<FileStore, 'localFile'>;
   jobId: string;
   /** Unique per processing attempt; the database refuses rows written under an older token. */
   token: string;

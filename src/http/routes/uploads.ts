@@ -97,8 +97,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
             started = true;
             try {
               const { batchSize, limits } = pipelineOptionsOf(config);
-              const fileStore = { DATA_DIR: config.DATA_DIR, FILE_STORE_URL: config.FILE_STORE_URL, S3_FORCE_PATH_STYLE: config.S3_FORCE_PATH_STYLE };
-              const job = { databaseUrl: config.DATABASE_URL, fileStore, jobId: record.jobId, token, options: { batchSize, limits } };
+              const job = { databaseUrl: config.DATABASE_URL, path: upload.saved.path, jobId: record.jobId, token, options: { batchSize, limits } };
               return await syncInThread(job, signal, config.PIPELINE_THREAD_MEMORY_MB);
             } catch (err) {
               throw signal.aborted ? signal.reason : err;
