@@ -124,6 +124,9 @@ class ThreadSource implements CleanSource {
     const next = new Promise<CleanEvent>((resolve, reject) => (this.waiting = { resolve, reject }));
     const abort = abortPromise(signal);
     if (!abort) return next;
+    // Once the abort has won the race nobody awaits `next`: a thread error arriving before close()
+    // must not become an unhandled rejection (which would end the worker process).
+    next.catch(() => undefined);
     return Promise.race([next, abort.promise]).finally(abort.dispose);
   }
 
