@@ -6,8 +6,6 @@
  * - only src/storage talks SQL (kysely and the drivers); only src/queue talks BullMQ.
  * The web bundle's boundary (web/src reaches src/domain only) is web/src/architecture.test.ts.
  */
-const CYCLE_EXCEPTIONS = '^src/http/app\\.ts$';
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
   forbidden: [
@@ -15,10 +13,8 @@ export default {
       name: 'no-circular',
       severity: 'error',
       comment: 'Modules that import each other (directly or through others) cannot be understood or changed one at a time.',
-      // TEMPORARY, a cycle on main when this rule landed: src/http/routes/* ⇄ app.ts through HttpDeps
-      // (issue 11's HTTP rework removes it). The exception goes when it is gone.
-      from: { pathNot: CYCLE_EXCEPTIONS },
-      to: { circular: true, pathNot: CYCLE_EXCEPTIONS },
+      from: {},
+      to: { circular: true },
     },
     {
       name: 'domain-is-a-leaf',
