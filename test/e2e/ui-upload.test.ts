@@ -5,9 +5,10 @@
  * files that cannot be processed, a large file cancelled while it is processed, a reload while a
  * large file is processed, the phone-width layout; then the console must be clean.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsv } from '../../bench/generate-data.js';
@@ -293,6 +294,39 @@ describe('upload page in chromium against api + worker + redis + sqlite', () => 
     await expect(readCard(uploadCard(page, 'unclosed-quote.csv'))).resolves.toMatchObject({ state: 'failed' });
     await saveScreenshot(page, 'upload-after-reload');
   }, 150_000);
+
+  it('review step: a CSV previewed with a chosen encoding and delimiter, and uploaded with them and 去重', async () => {
+    const file = join(workDir, '分号GBK.csv');
+    writeFileSync(file, iconv.encode('姓名;手机号\n张三;13812345678\n张三;13812345678\n李四;13912345678\n', 'gb18030'));
+    const toggle = page.getByLabel('上传前预览表头并调整列类型');
+    await toggle.check();
+    try {
+      await page.getByLabel('选择文件').setInputFiles(file);
+      const review = page.locator('section.review').filter({ hasText: '分号GBK.csv' });
+      await review.getByLabel('文本编码').selectOption('gb18030');
+      const previewed = page.waitForResponse((r) => r.url().includes('/api/data-cleaning/preview') && r.request().postData()?.includes(';') === true);
+      await review.getByLabel('分隔符').selectOption(';');
+      expect((await previewed).status()).toBe(200);
+      // Split at the semicolon and decoded as GB18030: the columns are the real headers.
+      await expect(review.getByRole('rowheader', { name: '手机号' }).waitFor()).resolves.toBeUndefined();
+      await review.getByLabel(/去重/).check();
+      const uploaded = page.waitForRequest((r) => UPLOAD_URL.test(r.url()) && r.method() === 'POST');
+      await review.getByRole('button', { name: '开始上传' }).click();
+      const body = (await uploaded).postData() ?? '';
+      for (const [name, value] of [
+        ['encoding', 'gb18030'],
+        ['delimiter', ';'],
+        ['dedupe', 'exact'],
+      ]) {
+        expect(body).toMatch(new RegExp(`name="${name}"\r\n\r\n${value}\r\n`));
+      }
+      const card = uploadCard(page, '分号GBK.csv');
+      const readings = await watchCard(card, (r) => r.state === 'completed', 30_000);
+      expect(readings.at(-1)).toMatchObject({ state: 'completed' });
+    } finally {
+      await toggle.uncheck();
+    }
+  });
 
   it('fits a phone-width screen without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
