@@ -12,10 +12,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../support/databases.js';
-import { bigCsv, isAlive, logLines, scratchDir, storedRows, waitForProgress } from '../support/fault.js';
-import { RedisServer } from '../support/redis-server.js';
-import { getJson, stackEnv, startApi, startWorker, upload, waitForTask, type ApiProcess, type ServiceProcess } from '../support/stack.js';
+import { bigCsv, isAlive, logLines, storedRows, waitForProgress } from '../support/fault.js';
+import { getJson, startStack, upload, waitForTask, type Stack } from '../support/stack.js';
 
 const OUTAGE_MS = 10_000;
 const BEFORE_MS = 2000;
@@ -35,29 +33,16 @@ interface Outcome {
 }
 
 describe('Redis unavailable for 10 s during uploads', () => {
-  const dir = scratchDir('redis-outage');
-  let scratch: IsolatedDatabase;
-  let redis: RedisServer;
-  let api: ApiProcess;
-  const workers: ServiceProcess[] = [];
+  let stack: Stack;
 
   beforeAll(async () => {
-    [scratch, redis] = await Promise.all([createIsolatedDatabase('sqlite'), RedisServer.start({ appendonly: true })]);
-    const env = stackEnv({ databaseUrl: scratch.url, redisUrl: redis.url, dataDir: dir.path });
-    api = await startApi(env);
-    workers.push(await startWorker(env), await startWorker(env));
+    stack = await startStack({ name: 'redis-outage', redis: { appendonly: true }, workers: 2 });
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await api?.stop();
-    await redis?.stop();
-    await scratch?.drop();
-    dir.remove();
-  });
+  afterAll(() => stack?.stop());
 
   it('every upload is refused with QUEUE_UNAVAILABLE or accepted and later completed; services recover alone', async () => {
-    const pids = [api.pid, ...workers.map((w) => w.pid)];
+    const pids = [stack.api.pid, ...stack.workers.map((w) => w.pid)];
     let phase: Outcome['phase'] = 'before';
     const outcomes: Outcome[] = [];
     const inFlight: Promise<void>[] = [];
@@ -66,16 +51,16 @@ describe('Redis unavailable for 10 s during uploads', () => {
     const uploadOnce = async () => {
       const started = Date.now();
       const during = phase;
-      const res = await upload<{ taskId?: string; errorCode?: string }>(api.baseUrl, { name: `tick-${started}.csv`, content: CSV });
+      const res = await upload<{ taskId?: string; errorCode?: string }>(stack.api.baseUrl, { name: `tick-${started}.csv`, content: CSV });
       outcomes.push({ at: started - t0, phase: during, status: res.status, taskId: res.body.taskId, errorCode: res.body.errorCode, ms: Date.now() - started });
     };
     const ticker = setInterval(() => inFlight.push(uploadOnce()), UPLOAD_EVERY_MS);
     try {
       await sleep(BEFORE_MS);
       phase = 'outage';
-      await redis.halt('SIGKILL');
+      await stack.redis.halt('SIGKILL');
       await sleep(OUTAGE_MS);
-      await redis.resume();
+      await stack.redis.resume();
       phase = 'after';
       await sleep(AFTER_MS);
     } finally {
@@ -91,24 +76,24 @@ describe('Redis unavailable for 10 s during uploads', () => {
     expect(outcomes.filter((o) => o.phase === 'outage').length).toBeGreaterThanOrEqual(50);
 
     // Refused uploads left nothing behind that would run unseen; accepted ones are all recorded.
-    const files = await getJson<{ total: number }>(`${api.baseUrl}/api/data-cleaning/files?pageSize=1`);
+    const files = await getJson<{ total: number }>(`${stack.api.baseUrl}/api/data-cleaning/files?pageSize=1`);
     expect(files.body.total).toBe(accepted.length);
 
-    const results = await Promise.all(accepted.map((o) => waitForTask(api.baseUrl, o.taskId!, ['completed', 'failed', 'timeout', 'cancelled'], 90_000)));
+    const results = await Promise.all(accepted.map((o) => waitForTask(stack.api.baseUrl, o.taskId!, ['completed', 'failed', 'timeout', 'cancelled'], 90_000)));
     for (const done of results) {
       expect(done.status, `${done.taskId}: ${done.errorMessage}`).toBe('completed');
       expect(done.statistics?.totalRows).toBe(ROWS);
-      const rows = await storedRows(scratch.url, done.taskId);
+      const rows = await storedRows(stack.scratch.url, done.taskId);
       expect(rows).toEqual({ clean: done.statistics?.cleanedRows, exceptions: done.statistics?.exceptionRows, distinctRows: ROWS });
     }
 
     // Nobody was restarted: same processes, alive and ready.
     for (const pid of pids) expect(isAlive(pid)).toBe(true);
-    expect(api.exited || workers.some((w) => w.exited)).toBe(false);
-    expect((await getJson(`${api.baseUrl}/health/ready`)).status).toBe(200);
+    expect(stack.api.exited || stack.workers.some((w) => w.exited)).toBe(false);
+    expect((await getJson(`${stack.api.baseUrl}/health/ready`)).status).toBe(200);
     // And the workers really consume again: a fresh upload completes.
-    const fresh = await upload<{ taskId: string }>(api.baseUrl, { name: 'after.csv', content: CSV });
-    expect((await waitForTask(api.baseUrl, fresh.body.taskId, ['completed'], 30_000)).status).toBe('completed');
+    const fresh = await upload<{ taskId: string }>(stack.api.baseUrl, { name: 'after.csv', content: CSV });
+    expect((await waitForTask(stack.api.baseUrl, fresh.body.taskId, ['completed'], 30_000)).status).toBe('completed');
 
     const byPhase = (p: Outcome['phase']) => outcomes.filter((o) => o.phase === p);
     const slowest = Math.max(...outcomes.map((o) => o.ms));
@@ -119,27 +104,27 @@ describe('Redis unavailable for 10 s during uploads', () => {
   }, 240_000);
 
   it('a task running through the outage completes, its rows exactly once', async () => {
-    const file = await bigCsv(dir.path, BIG_ROWS);
-    const { body } = await upload<{ taskId: string }>(api.baseUrl, file);
-    const atHalt = await waitForProgress(api.baseUrl, body.taskId, 10, 120_000);
-    await redis.halt('SIGKILL');
+    const file = await bigCsv(stack.dir, BIG_ROWS);
+    const { body } = await upload<{ taskId: string }>(stack.api.baseUrl, file);
+    const atHalt = await waitForProgress(stack.api.baseUrl, body.taskId, 10, 120_000);
+    await stack.redis.halt('SIGKILL');
     await sleep(OUTAGE_MS);
-    await redis.resume();
+    await stack.redis.resume();
     const resumedAt = Date.now();
-    const done = await waitForTask(api.baseUrl, body.taskId, ['completed', 'failed', 'timeout', 'cancelled'], 180_000);
+    const done = await waitForTask(stack.api.baseUrl, body.taskId, ['completed', 'failed', 'timeout', 'cancelled'], 180_000);
     expect(done.status, `${done.errorCode}: ${done.errorMessage}`).toBe('completed');
     expect(done.statistics?.totalRows).toBe(BIG_ROWS);
-    const rows = await storedRows(scratch.url, body.taskId);
+    const rows = await storedRows(stack.scratch.url, body.taskId);
     expect(rows).toEqual({ clean: done.statistics?.cleanedRows, exceptions: done.statistics?.exceptionRows, distinctRows: BIG_ROWS });
-    expect(api.exited || workers.some((w) => w.exited)).toBe(false);
+    expect(stack.api.exited || stack.workers.some((w) => w.exited)).toBe(false);
     // The database may say completed while the worker still waits for Redis to report it; then the
     // lock (5 s) has expired and BullMQ may deliver the job again — that delivery must do nothing.
     const completedLog = new RegExp(`"jobId":"${body.taskId}".*task completed`);
     const deadline = Date.now() + 60_000;
-    while (!workers.some((w) => logLines(w.logs, completedLog).length > 0) && Date.now() < deadline) await sleep(100);
+    while (!stack.workers.some((w) => logLines(w.logs, completedLog).length > 0) && Date.now() < deadline) await sleep(100);
     await sleep(3000); // a redelivery after the stalled check (every 2 s) would show by now
-    expect(workers.flatMap((w) => logLines(w.logs, completedLog))).toHaveLength(1);
-    const redelivered = workers.flatMap((w) => logLines(w.logs, new RegExp(`"jobId":"${body.taskId}".*already in a final state`))).length;
+    expect(stack.workers.flatMap((w) => logLines(w.logs, completedLog))).toHaveLength(1);
+    const redelivered = stack.workers.flatMap((w) => logLines(w.logs, new RegExp(`"jobId":"${body.taskId}".*already in a final state`))).length;
     console.info(
       `[redis-outage, running task] Redis down 10 s at ${atHalt.progress} %; database said completed ${Date.now() - resumedAt} ms after Redis returned, ` +
         `${done.attempts} attempt(s), ${redelivered} redelivery skipped; rows exact`,
