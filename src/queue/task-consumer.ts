@@ -1,5 +1,5 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { ConfigStore } from '../config/index.js';
+import type { ConfigChange, ConfigStore } from '../config/index.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { pipelineOptionsOf } from '../pipeline/options.js';
@@ -52,16 +52,18 @@ export class TaskConsumer {
   private readonly timeouts: TimeoutManager;
   private closing?: Promise<void>;
   private readonly retiring = new Set<Promise<void>>();
+  /** Applies a reloaded WORKER_CONCURRENCY; removed on close so a closed consumer ignores reloads. */
+  private readonly onConfigChange = ({ changed, next }: ConfigChange) => {
+    if (changed.includes('WORKER_CONCURRENCY') && !this.closing) {
+      this.resize(next.WORKER_CONCURRENCY);
+      this.deps.logger.info({ concurrency: next.WORKER_CONCURRENCY }, 'worker concurrency changed');
+    }
+  };
 
   constructor(private readonly deps: { db: Database; fileStore: FileStore; config: ConfigStore; logger: Logger; events?: TaskConsumerEvents }) {
     this.timeouts = new TimeoutManager({ timeoutMs: () => deps.config.current.JOB_TIMEOUT_MS });
     this.resize(deps.config.current.WORKER_CONCURRENCY);
-    deps.config.on('change', ({ changed, next }) => {
-      if (changed.includes('WORKER_CONCURRENCY') && !this.closing) {
-        this.resize(next.WORKER_CONCURRENCY);
-        deps.logger.info({ concurrency: next.WORKER_CONCURRENCY }, 'worker concurrency changed');
-      }
-    });
+    deps.config.on('change', this.onConfigChange);
   }
 
   /** How many tasks this process may run at once (WORKER_CONCURRENCY, hot-reloadable). */
@@ -119,6 +121,7 @@ export class TaskConsumer {
    */
   async close(graceMs = this.deps.config.current.SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.closing) return this.closing;
+    this.deps.config.off('change', this.onConfigChange);
     this.closing = (async () => {
       const timer = setTimeout(() => {
         for (const controller of this.running.values()) controller.abort(new ShutdownError());
@@ -134,6 +137,7 @@ export class TaskConsumer {
 
   /** Closes at once without waiting for running tasks (tests; a crash stand-in). */
   async forceClose(): Promise<void> {
+    this.deps.config.off('change', this.onConfigChange);
     await Promise.all(this.workers.map((w) => w.close(true)));
   }
 

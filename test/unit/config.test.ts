@@ -62,6 +62,17 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   MAX_SHARED_STRINGS: { min: 1 },
   MAX_SHARED_STRING_CHARS: { min: 1 },
   MAX_SHEETS: { min: 1 },
+  REQUEST_TIMEOUT_MS: { min: 1000, max: MAX_TIMER_MS },
+  HEADERS_TIMEOUT_MS: { min: 1000, max: MAX_TIMER_MS },
+  CONNECTION_TIMEOUT_MS: { min: 1000, max: MAX_TIMER_MS },
+  RATE_LIMIT_PER_SECOND: { min: 0 },
+  UPLOAD_RATE_LIMIT_PER_MINUTE: { min: 0 },
+  MAX_SSE_CONNECTIONS: { min: 1 },
+  MIN_FREE_DISK_BYTES: { min: 0 },
+  INLINE_CONCURRENCY: { min: 1, max: 64 },
+  INLINE_QUEUE: { min: 0 },
+  PREVIEW_TIMEOUT_MS: { min: 1000, max: MAX_TIMER_MS },
+  SYNC_TIMEOUT_MS: { min: 1000, max: MAX_TIMER_MS },
 };
 
 describe('loadConfig', () => {
@@ -112,8 +123,21 @@ describe('loadConfig', () => {
       'REDIS_SENTINEL_PASSWORD',
       'SQLITE_WRITER_THREAD',
       'MYSQL_LOCAL_INFILE',
+      'PUBLIC_HOSTS',
+      'ALLOW_PUBLIC_WITHOUT_TOKEN',
     ]);
     expect(new Set(Object.keys(configSchema.shape))).toEqual(tested);
+  });
+
+  it('reads the exposure settings: no public host and no opt-out by default, the opt-out in words', () => {
+    const defaults = loadConfig({});
+    expect(defaults.ALLOW_PUBLIC_WITHOUT_TOKEN).toBe(false);
+    expect(defaults.PUBLIC_HOSTS).toBeUndefined();
+    expect(loadConfig({ ALLOW_PUBLIC_WITHOUT_TOKEN: 'yes', PUBLIC_HOSTS: 'dcs.example.com' })).toMatchObject({
+      ALLOW_PUBLIC_WITHOUT_TOKEN: true,
+      PUBLIC_HOSTS: 'dcs.example.com',
+    });
+    expect(problemsOf({ ALLOW_PUBLIC_WITHOUT_TOKEN: 'maybe' })).toContain('ALLOW_PUBLIC_WITHOUT_TOKEN:');
   });
 
   it('reads the storage bulk-path switches: on by default, flags in words', () => {
