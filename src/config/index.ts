@@ -120,6 +120,8 @@ export const configSchema = z.object({
   REDIS_SENTINEL_PASSWORD: optionalString,
   /** Worker threads that parse and clean one file while the calling thread writes (0: no thread). */
   PIPELINE_THREADS: int(0, 1).default(1),
+  /** CSVs smaller than this (bytes) are cleaned inline: a thread's start-up costs more than they do. */
+  PIPELINE_THREAD_MIN_BYTES: int(0).default(1024 ** 2),
   /** Heap limit (old generation, MB) of a cleaning thread; a file that needs more fails cleanly. */
   PIPELINE_THREAD_MEMORY_MB: int(16, 65_536).default(1024),
   /** Parse limits of issue 10 (docs/CONFIGURATION.md): text per batch of rows, xlsx shared strings and sheets. */
@@ -186,6 +188,7 @@ export const HOT_RELOADABLE_KEYS = [
   'BATCH_SIZE',
   'LOG_LEVEL',
   'PIPELINE_THREADS',
+  'PIPELINE_THREAD_MIN_BYTES',
   'PIPELINE_THREAD_MEMORY_MB',
   'MAX_BATCH_BYTES',
   'MAX_SHARED_STRINGS',

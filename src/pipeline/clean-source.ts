@@ -1,6 +1,7 @@
 /**
  * Where processFile gets its clean events from: the parse-and-clean stage (table-cleaner.ts), run
- * either inline on the calling thread (`threads: 0`) or on a worker thread (the default).
+ * either inline on the calling thread (`threads: 0`, or a CSV under `threadMinBytes`) or on a worker
+ * thread (the default).
  *
  * Rules for the threaded source:
  * - Backpressure: the thread may run at most MAX_BATCHES_IN_FLIGHT batches ahead of the writer;
@@ -12,6 +13,7 @@
  *   AppError with its code and details.
  */
 import { Worker } from 'node:worker_threads';
+import { sniffFile } from '../parsing/index.js';
 import { cleanTable, type CleanTableOptions } from './table-cleaner.js';
 import { deserializeError, unpackEvent, type ThreadMessage, type ThreadStart, type WriterMessage } from './thread-protocol.js';
 import type { CleanEvent, ProcessOptions } from './types.js';
@@ -169,6 +171,21 @@ class ThreadSource implements CleanSource {
   }
 }
 
-export function openCleanSource(path: string, options: ProcessOptions): CleanSource {
-  return (options.threads ?? 1) > 0 ? new ThreadSource(path, options) : new InlineSource(path, options);
+/**
+ * Whether a file is cleaned on a thread: `threads: 0` never; otherwise always, except a CSV
+ * smaller than `threadMinBytes`. Starting a thread costs more than cleaning such a file (its
+ * module loading: 0.2–0.4 s), and a small CSV is bounded work; a workbook always gets a thread,
+ * because a small zip can inflate to pathological XML that must not starve the calling thread.
+ */
+export async function usesThread(path: string, options: ProcessOptions): Promise<boolean> {
+  if ((options.threads ?? 1) === 0) return false;
+  const minBytes = options.threadMinBytes ?? 0;
+  if (minBytes === 0) return true;
+  // An unreadable or unsupported file fails the same way on either side: keep the default.
+  const sniffed = await sniffFile(path, { originalName: options.originalName }).catch(() => undefined);
+  return !(sniffed?.format === 'csv' && sniffed.size < minBytes);
+}
+
+export async function openCleanSource(path: string, options: ProcessOptions): Promise<CleanSource> {
+  return (await usesThread(path, options)) ? new ThreadSource(path, options) : new InlineSource(path, options);
 }

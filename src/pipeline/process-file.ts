@@ -75,7 +75,7 @@ class FileRun {
       throwIfAborted(this.signal);
       this.progress.report('parsing');
       throwIfAborted(this.signal);
-      source = openCleanSource(this.path, this.options);
+      source = await openCleanSource(this.path, this.options);
       const stats = await this.consume(source);
       await source.close();
       return await this.complete(stats);

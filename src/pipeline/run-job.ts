@@ -15,8 +15,9 @@ export interface RunJobOptions {
   token: string;
   batchSize?: number;
   limits?: Partial<ParseLimits>;
-  /** See ProcessOptions (PIPELINE_THREADS, PIPELINE_THREAD_MEMORY_MB). */
+  /** See ProcessOptions (PIPELINE_THREADS, PIPELINE_THREAD_MIN_BYTES, PIPELINE_THREAD_MEMORY_MB). */
   threads?: number;
+  threadMinBytes?: number;
   threadMemoryMb?: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -50,6 +51,7 @@ export async function runJob(options: RunJobOptions): Promise<ProcessStatistics>
       batchSize: options.batchSize,
       limits: options.limits,
       threads: options.threads,
+      threadMinBytes: options.threadMinBytes,
       threadMemoryMb: options.threadMemoryMb,
       signal: options.signal,
       onProgress: options.onProgress,

@@ -57,6 +57,8 @@ export interface ProcessOptions {
    * 1 (the default) on one thread that overlaps the writing done on the calling thread.
    */
   threads?: number;
+  /** CSVs smaller than this are cleaned inline even when `threads` is 1 (PIPELINE_THREAD_MIN_BYTES); unset: 0. */
+  threadMinBytes?: number;
   /** Old-generation heap limit of a cleaning thread in MB (PIPELINE_THREAD_MEMORY_MB); unset: V8's default. */
   threadMemoryMb?: number;
   /** 'exact': drop rows identical (after cleaning) to an earlier row into the exceptions; off by default. */

@@ -4,12 +4,12 @@
  * batches ahead of a slow writer; an abort stops a thread that is stuck in one pathological cell;
  * a thread that dies fails the run cleanly (the sink is aborted, the error says what happened).
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { MAX_BATCHES_IN_FLIGHT, openCleanSource, ThreadCrashError } from '../../src/pipeline/clean-source.js';
+import { MAX_BATCHES_IN_FLIGHT, openCleanSource, ThreadCrashError, usesThread } from '../../src/pipeline/clean-source.js';
 import { ProcessAbortedError, processFile } from '../../src/pipeline/process-file.js';
 import { makeTempDir, RecordingSink, writeCsvFile, writeXlsxFile } from '../support/pipeline-files.js';
 import { writeGiantSharedStringXlsx } from '../support/slow-files.js';
@@ -77,7 +77,7 @@ describe('processFile on a cleaning thread', () => {
 
   it(`runs at most ${MAX_BATCHES_IN_FLIGHT} batches ahead of a slow writer, and does run ahead`, async () => {
     const path = await writeCsvFile(nextPath('csv'), [HEADER, ...rows(600)]);
-    const source = openCleanSource(path, { batchSize: 10, threads: 1 });
+    const source = await openCleanSource(path, { batchSize: 10, threads: 1 });
     let batches = 0;
     let lastRow = 0;
     try {
@@ -140,5 +140,30 @@ describe('processFile on a cleaning thread', () => {
     const error = await processFile(path, new RecordingSink(), { threads: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'EMPTY_FILE', message: '文件只有表头，没有数据行', details: { reason: 'NO_DATA_ROWS' } });
+  });
+});
+
+describe('which files get a cleaning thread (PIPELINE_THREAD_MIN_BYTES)', () => {
+  it('a CSV under the minimum is cleaned inline, one at or over it on a thread; workbooks always on a thread', async () => {
+    const csv = await writeCsvFile(nextPath('csv'), [HEADER, ...rows(50)]);
+    const xlsx = await writeXlsxFile(nextPath('xlsx'), [{ name: 'A', rows: [HEADER, ...rows(50)] }]);
+    const { size } = await stat(csv);
+    expect(await usesThread(csv, { threads: 1 })).toBe(true);
+    expect(await usesThread(csv, { threads: 1, threadMinBytes: size + 1 })).toBe(false);
+    expect(await usesThread(csv, { threads: 1, threadMinBytes: size })).toBe(true);
+    expect(await usesThread(csv, { threads: 0, threadMinBytes: 0 })).toBe(false);
+    expect(await usesThread(xlsx, { threads: 1, threadMinBytes: 1024 ** 3 })).toBe(true);
+    // A file that is not a table keeps the default; the run then fails the same way either side.
+    expect(await usesThread(join(tmp.dir, 'missing.csv'), { threads: 1, threadMinBytes: 1024 ** 3 })).toBe(true);
+  });
+
+  it('a small CSV cleaned inline gives the records a thread gives it', async () => {
+    const path = await writeCsvFile(nextPath('csv'), [HEADER, ...rows(300)]);
+    const inline = new RecordingSink();
+    const threaded = new RecordingSink();
+    const inlineStats = await processFile(path, inline, { batchSize: 7, threads: 1, threadMinBytes: 1024 ** 2 });
+    const threadedStats = await processFile(path, threaded, { batchSize: 7, threads: 1, threadMinBytes: 0 });
+    expect(withoutTime(inlineStats)).toEqual(withoutTime(threadedStats));
+    expect(inline.writes()).toEqual(threaded.writes());
   });
 });
