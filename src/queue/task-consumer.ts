@@ -64,6 +64,8 @@ export class TaskConsumer {
     this.timeouts = new TimeoutManager({ timeoutMs: () => deps.config.current.JOB_TIMEOUT_MS });
     this.resize(deps.config.current.WORKER_CONCURRENCY);
     deps.config.on('change', this.onConfigChange);
+    // Ready before the first task needs it; until then batches are written without it.
+    deps.db.prepareWrites().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'preparing result-row writes failed'));
   }
 
   /** How many tasks this process may run at once (WORKER_CONCURRENCY, hot-reloadable). */

@@ -154,6 +154,14 @@ export class Database {
     await sql`select 1`.execute(this.#adapter.kysely);
   }
 
+  /**
+   * Starts what writing result rows needs (SQLite: its writer thread) so that the first batch of a
+   * worker does not pay for it; resolves when it is ready. Until then batches are written anyway.
+   */
+  async prepareWrites(): Promise<void> {
+    await this.#adapter.prepareWrites?.();
+  }
+
   /** Closes the pool (or the SQLite file). Safe to call twice. */
   close(): Promise<void> {
     return this.#adapter.close();

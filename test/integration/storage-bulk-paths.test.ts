@@ -22,10 +22,14 @@ interface BulkPath {
   expectsFallbackWarning?: boolean;
   /** An in-memory SQLite database instead of a file. */
   memory?: boolean;
+  /** Wait for the SQLite writer thread, so that every batch goes through it. */
+  prepared?: boolean;
 }
 
 const PATHS: BulkPath[] = [
-  { name: 'SQLite, writer thread', kind: 'sqlite', options: {} },
+  { name: 'SQLite, writer thread', kind: 'sqlite', options: {}, prepared: true },
+  // Batches before the thread is ready are written on the calling connection, the rest on the thread.
+  { name: 'SQLite, writer thread starting', kind: 'sqlite', options: {} },
   { name: 'SQLite, calling thread', kind: 'sqlite', options: { sqliteWriterThread: false, sqliteRowsPerStatement: 7 } },
   { name: 'SQLite in memory', kind: 'sqlite', options: {}, memory: true },
   { name: 'PostgreSQL COPY (and INSERT … ON CONFLICT for repeats)', kind: 'postgres', options: {} },
@@ -66,6 +70,7 @@ describe.each(PATHS)('$name', (path) => {
     const logger = { info: () => undefined, warn: (details: object, message?: string) => warnings.push({ details, message }) };
     db = createDatabase(scratch?.url ?? 'sqlite::memory:', { ...path.options, logger });
     await db.migrate();
+    if (path.prepared) await db.prepareWrites();
   });
 
   afterAll(async () => {

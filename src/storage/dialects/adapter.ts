@@ -37,6 +37,8 @@ export interface DialectAdapter {
   writeResults(batch: EncodedBatch, check: AttemptCheck): Promise<WrittenCounts>;
   /** Deletes at most `limit` rows of a file from `table`; returns how many went. */
   deleteResultChunk(table: ResultTable, fileKey: number, which: ResultRowSelection, limit: number): Promise<number>;
+  /** Starts what result-row writes need ahead of the first batch (SQLite: its writer thread); resolves when it is ready. */
+  prepareWrites?(): Promise<void>;
   /** Closes the pool, connection and any writer thread. */
   close(): Promise<void>;
 }

@@ -30,3 +30,4 @@ port.on('message', ({ id, rows }: WriterRequest) => {
   }
   port.postMessage(reply);
 });
+port.postMessage({ ready: true } satisfies WriterReply);

@@ -3,6 +3,8 @@
  *
  * Rules:
  * - One thread per adapter, started on the first batch; requests are answered in order.
+ * - Until the thread reports it is ready (its start-up takes 0.1–0.5 s), the adapter writes on
+ *   its own connection instead: a small job does not wait for a thread it hardly needs.
  * - The caller holds the adapter's per-file write lock while a batch is on the thread, so the
  *   thread's connection never contends with this process's other connection inside SQLite.
  * - A thread that dies fails the batches it held (their transactions roll back with it: nothing is
@@ -29,6 +31,7 @@ export interface WriterRequest {
 }
 
 export type WriterReply =
+  | { ready: true }
   | { id: number; counts: WrittenCounts }
   | { id: number; stale: { jobId: string; token: string; status: JobStatus | undefined } }
   | { id: number; error: { message: string; code: string | undefined } };
@@ -49,8 +52,22 @@ export class SqliteWriterThread {
   #worker: Worker | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  #ready = false;
+  #readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(private readonly start: WriterStart) {}
+
+  /** Whether the thread can take a batch now (it has opened its connection); starts it if it is not running. */
+  isReady(): boolean {
+    this.#worker ??= this.#spawn();
+    return this.#ready;
+  }
+
+  /** Starts the thread if it is not running; resolves once it is ready, rejects if it dies first. */
+  whenReady(): Promise<void> {
+    if (this.isReady()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
 
   /** Sends one batch to the thread; resolves with what it stored. */
   write(rows: RowTexts): Promise<WrittenCounts> {
@@ -67,6 +84,7 @@ export class SqliteWriterThread {
   async close(): Promise<void> {
     const worker = this.#worker;
     this.#worker = undefined;
+    this.#ready = false;
     if (worker) await worker.terminate();
   }
 
@@ -81,6 +99,11 @@ export class SqliteWriterThread {
   }
 
   #settle(reply: WriterReply): void {
+    if ('ready' in reply) {
+      this.#ready = true;
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+      return;
+    }
     const pending = this.#pending.get(reply.id);
     if (!pending) return;
     this.#pending.delete(reply.id);
@@ -92,7 +115,11 @@ export class SqliteWriterThread {
 
   /** The thread is gone: every batch it held fails, and the next write starts a new thread. */
   #failAll(worker: Worker, cause: Error): void {
-    if (this.#worker === worker) this.#worker = undefined;
+    if (this.#worker === worker) {
+      this.#worker = undefined;
+      this.#ready = false;
+    }
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(cause);
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) {

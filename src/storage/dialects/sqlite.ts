@@ -70,20 +70,22 @@ export class SqliteAdapter implements DialectAdapter {
   constructor(file: string, options: SqliteOptions) {
     this.#sqlite = openSqliteFile(file, options.busyTimeoutMs);
     this.#lock = sqliteWriteLock(file);
+    // Batches written on this connection: an in-memory database exists only here, and a file
+    // database's writer thread is not ready yet. Yield first so a loop of batches still gives
+    // timers (lock renewal, progress) a turn.
+    let writer: SqliteRowWriter | undefined;
+    const writeHere = async (rows: RowTexts, check: AttemptCheck) => {
+      writer ??= new SqliteRowWriter(this.#sqlite, options.rowsPerStatement);
+      await yieldToEventLoop();
+      return writer.write(rows, check);
+    };
     if (options.writerThread && file !== ':memory:') {
       // The thread runs the same attempt check (requireCurrentAttempt) on its own connection.
       const thread = new SqliteWriterThread({ file, busyTimeoutMs: options.busyTimeoutMs, rowsPerStatement: options.rowsPerStatement });
       this.#thread = thread;
-      this.#write = (rows) => thread.write(rows);
+      this.#write = (rows, check) => (thread.isReady() ? thread.write(rows) : writeHere(rows, check));
     } else {
-      // An in-memory database exists only on this connection: write here, yielding first so a loop
-      // of batches still gives timers (lock renewal, progress) a turn.
-      let writer: SqliteRowWriter | undefined;
-      this.#write = async (rows, check) => {
-        writer ??= new SqliteRowWriter(this.#sqlite, options.rowsPerStatement);
-        await yieldToEventLoop();
-        return writer.write(rows, check);
-      };
+      this.#write = writeHere;
     }
     // Kysely prepares every query anew; preparing costs as much as running a point query. Kysely
     // runs one query at a time on this connection, so a cached statement is never in use twice.
@@ -147,6 +149,10 @@ export class SqliteAdapter implements DialectAdapter {
         .executeTakeFirst();
     });
     return Number(result.numDeletedRows);
+  }
+
+  async prepareWrites(): Promise<void> {
+    await this.#thread?.whenReady();
   }
 
   close(): Promise<void> {
