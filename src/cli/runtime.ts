@@ -35,7 +35,7 @@ export function loadConfigOrExit(role: string): { config: ConfigStore; logger: L
 }
 
 /** How long a starting process waits for an unreachable database before giving up. */
-export const DATABASE_START_WAIT_MS = 120_000;
+const DATABASE_START_WAIT_MS = 120_000;
 
 /**
  * Opens and migrates the database. A database that is not reachable yet (a restart, all services

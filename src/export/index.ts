@@ -5,16 +5,7 @@ import type { ExportFormat, ResultKind } from '../domain/index.js';
 
 export type { ExportSheet, TableWriter } from './types.js';
 export { csvCell, looksLikeFormula } from './csv.js';
-export {
-  cleanExportColumns,
-  exceptionExportColumns,
-  createRowMapper,
-  formatReasons,
-  SHEET_COLUMN,
-  ROW_NUMBER_COLUMN,
-  REASON_COLUMN,
-  type RowMapper,
-} from './layout.js';
+export { cleanExportColumns, exceptionExportColumns, createRowMapper, formatReasons, type RowMapper } from './layout.js';
 
 /**
  * Opens a streaming writer of one export table onto `out` and writes the header row
@@ -48,7 +39,7 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, { extension: st
 };
 
 /** Base name of each result's export file (`clean_data.csv`, `exception_data_<jobId>.xlsx`). */
-export const EXPORT_BASE_NAMES: Readonly<Record<ResultKind, string>> = { clean: 'clean_data', exceptions: 'exception_data' };
+const EXPORT_BASE_NAMES: Readonly<Record<ResultKind, string>> = { clean: 'clean_data', exceptions: 'exception_data' };
 
 /** File name of an export: `clean_data.xlsx`, or with a suffix (the task id) `clean_data_<suffix>.xlsx`. */
 export function exportFileName(kind: ResultKind, format: ExportFormat, suffix?: string): string {

@@ -1,9 +1,9 @@
 import type { CleanRecord, ExceptionRecord, FieldError, SheetLayout } from '../domain/index.js';
 
 /** Column names the exports add to the data columns (SPEC R11). */
-export const SHEET_COLUMN = '工作表';
-export const ROW_NUMBER_COLUMN = '行号';
-export const REASON_COLUMN = '异常原因';
+const SHEET_COLUMN = '工作表';
+const ROW_NUMBER_COLUMN = '行号';
+const REASON_COLUMN = '异常原因';
 
 /** Longest original value quoted inside 异常原因, in characters; the full value has its own column. */
 const REASON_VALUE_MAX_CHARS = 50;

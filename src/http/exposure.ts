@@ -43,7 +43,7 @@ function hostName(header: string): { name: string; withPort: string } {
   return { name, withPort };
 }
 
-export function hostAllowed(header: string | undefined, config: Pick<Config, 'HOST' | 'PUBLIC_HOSTS'>): boolean {
+function hostAllowed(header: string | undefined, config: Pick<Config, 'HOST' | 'PUBLIC_HOSTS'>): boolean {
   if (header === undefined) return true; // HTTP/1.0 clients; a browser always sends Host
   const { name, withPort } = hostName(header);
   if (isLoopbackHost(name)) return true;
@@ -56,7 +56,7 @@ export function hostAllowed(header: string | undefined, config: Pick<Config, 'HO
   return allowed.includes('*') || allowed.includes(name) || allowed.includes(withPort);
 }
 
-export function isCrossSite(request: FastifyRequest): boolean {
+function isCrossSite(request: FastifyRequest): boolean {
   if (request.headers[CLIENT_HEADER_NAME] !== undefined) return false;
   const origin = request.headers.origin;
   if (origin !== undefined) {

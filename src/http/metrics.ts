@@ -4,7 +4,7 @@ import type { TaskResult } from '../queue/types.js';
 import type { Database } from '../storage/index.js';
 
 /** How a task ended, as counted by dcs_tasks_finished_total. */
-export type FinishedOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled';
+type FinishedOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled';
 
 /**
  * Prometheus metrics of an API instance. Queue gauges are read from Redis at scrape time (the same

@@ -23,13 +23,13 @@ const literals = <T extends string>(values: readonly T[], options: { default?: T
 const Instant = Type.String({ format: 'date-time' });
 
 /** A task (job) or file id. A malformed id is answered INVALID_TASK_ID (see errors.ts). */
-export const Id = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
+const Id = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 export const TaskIdParams = Type.Object({ taskId: Id });
 export const JobIdParams = Type.Object({ jobId: Id });
 export const FileIdParams = Type.Object({ fileId: Id });
 
-export const Status = literals(JOB_STATUSES);
-export const ColumnTypeSchema = literals(COLUMN_TYPES);
+const Status = literals(JOB_STATUSES);
+const ColumnTypeSchema = literals(COLUMN_TYPES);
 
 export const PageQuery = Type.Object({
   page: Type.Integer({ minimum: 1, default: 1 }),
@@ -60,7 +60,7 @@ export const EventsQuery = Type.Object({
 });
 
 /** The common error body (SPEC §4). */
-export const ErrorBody = Type.Object({
+const ErrorBody = Type.Object({
   statusCode: Type.Integer(),
   errorCode: Type.String(),
   message: Type.String(),

@@ -8,7 +8,7 @@ import { errorBody } from './errors.js';
  * Built web UI (web/dist), relative to this module in src/ (tsx), dist/src/ (node) and private
  * builds under .tmp/<name>/src/ (tests); DCS_WEB_ROOT overrides.
  */
-export function webRoot(): string | undefined {
+function webRoot(): string | undefined {
   if (process.env.DCS_WEB_ROOT) return existsSync(`${process.env.DCS_WEB_ROOT}/index.html`) ? process.env.DCS_WEB_ROOT : undefined;
   for (const rel of ['../../web/dist', '../../../web/dist', '../../../../web/dist']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));

@@ -7,7 +7,7 @@ import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-r
 import type { OpenOptions, ParseLimits, TableDetails, TableEvent, TableReader } from './types.js';
 
 /** Delimiters tried by detection, in order of preference on a tie. */
-export const CSV_DELIMITERS = [',', '\t', ';', '|'] as const;
+const CSV_DELIMITERS = [',', '\t', ';', '|'] as const;
 export type CsvNewline = '\n' | '\r\n' | '\r';
 
 /** Bytes read per file read; small enough that one chunk stays far below maxLineLength. */
@@ -141,7 +141,7 @@ export interface CsvSource {
  * lines is one row. The header is the first non-blank record, so it is row 1 unless the file starts
  * with blank lines.
  */
-export class CsvTableReader implements TableReader {
+class CsvTableReader implements TableReader {
   readonly details: TableDetails;
   private readonly limits: ParseLimits;
   private readonly newline: CsvNewline;

@@ -7,7 +7,7 @@ import { ZIP_LOCAL_HEADER_MAGIC, closeZipArchive, openZipArchive } from './zip.j
 import type { FileFormat } from '../domain/index.js';
 
 /** Bytes examined to decide the format, the text encoding and the CSV delimiter. */
-export const SNIFF_BYTES = 64 * 1024;
+const SNIFF_BYTES = 64 * 1024;
 
 export type SniffResult =
   { format: 'csv'; size: number; sample: Buffer; encoding: EncodingGuess; wholeFileSampled: boolean } | { format: 'xlsx' | 'xls'; size: number };

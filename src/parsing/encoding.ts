@@ -2,7 +2,7 @@ import { TextDecoder } from 'node:util';
 import { AppError } from '../errors.js';
 
 /** Encodings the CSV reader can decode, as WHATWG labels understood by TextDecoder. */
-export type TextEncodingName = 'utf-8' | 'gb18030' | 'utf-16le' | 'utf-16be';
+type TextEncodingName = 'utf-8' | 'gb18030' | 'utf-16le' | 'utf-16be';
 
 export interface EncodingGuess {
   encoding: string;
@@ -32,7 +32,7 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return prefix.length <= bytes.length && prefix.every((b, i) => bytes[i] === b);
 }
 
-export function bomOf(bytes: Uint8Array): { encoding: TextEncodingName; length: number } | undefined {
+function bomOf(bytes: Uint8Array): { encoding: TextEncodingName; length: number } | undefined {
   if (startsWith(bytes, UTF8_BOM)) return { encoding: 'utf-8', length: 3 };
   if (startsWith(bytes, UTF16LE_BOM)) return { encoding: 'utf-16le', length: 2 };
   if (startsWith(bytes, UTF16BE_BOM)) return { encoding: 'utf-16be', length: 2 };
@@ -40,7 +40,7 @@ export function bomOf(bytes: Uint8Array): { encoding: TextEncodingName; length: 
 }
 
 /** Creates a decoder, turning an unknown label into a user-facing error instead of a RangeError. */
-export function createDecoder(encoding: string, fatal = false): TextDecoder {
+function createDecoder(encoding: string, fatal = false): TextDecoder {
   try {
     // The BOM, if any, is skipped by position (bomLength); keep TextDecoder from touching it twice.
     return new TextDecoder(encoding, { fatal, ignoreBOM: true });
@@ -133,7 +133,7 @@ export function guessEncoding(sample: Uint8Array, partial: boolean, forced?: str
  * Valid multi-byte UTF-8 sequences and invalid bytes of a sample (a sequence cut by the end of a
  * partial sample counts as neither).
  */
-export function utf8SequenceCounts(bytes: Uint8Array, partial: boolean): { valid: number; invalid: number } {
+function utf8SequenceCounts(bytes: Uint8Array, partial: boolean): { valid: number; invalid: number } {
   let valid = 0;
   let invalid = 0;
   let i = 0;

@@ -5,14 +5,11 @@ import { resolveLimits } from './parse-errors.js';
 import type { OpenOptions, RawRow, TableDetails, TableReader } from './types.js';
 import { openXlsxReader } from './xlsx.js';
 
-export type { OpenOptions, ParseLimits, RawRow, SheetHeader, TableDetails, TableEvent, TableReader } from './types.js';
-export { DEFAULT_PARSE_LIMITS } from './types.js';
-export { detectFormat, sniffFile, SNIFF_BYTES } from './detect.js';
-export { CSV_DELIMITERS, guessDelimiter, guessNewline } from './csv.js';
+export type { OpenOptions, TableReader } from './types.js';
+export { detectFormat, sniffFile } from './detect.js';
+export { guessDelimiter, guessNewline } from './csv.js';
 export { guessEncoding } from './encoding.js';
-export { excelSerialToDate } from './excel-dates.js';
 export { MAX_XLS_FILE_BYTES } from './parse-errors.js';
-export { MAX_ZIP_ENTRIES, checkZipBomb } from './zip.js';
 
 /**
  * Opens a table file for streaming: the format is chosen by content (xlsx zip, OLE2 xls, or text

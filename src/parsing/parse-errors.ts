@@ -67,7 +67,7 @@ export function fileTooLarge(reason: string, details?: Record<string, unknown>):
   return new AppError('FILE_SIZE_EXCEEDED', reason, details);
 }
 
-export function cancelled(): AppError {
+function cancelled(): AppError {
   return new AppError('CANCELLED', '读取已取消');
 }
 

@@ -7,7 +7,7 @@ import type { CellValue } from '../domain/index.js';
 
 export const DEFAULT_BATCH_SIZE = 1000;
 
-export function isBlankCell(value: CellValue): boolean {
+function isBlankCell(value: CellValue): boolean {
   return value === null || value === '' || (typeof value === 'string' && value.trim() === '');
 }
 
@@ -22,7 +22,7 @@ function pad2(n: number): string {
 }
 
 /** Header text of a cell: headers are names, so dates and numbers become their usual text. */
-export function headerText(value: CellValue): string {
+function headerText(value: CellValue): string {
   if (value === null) return '';
   if (value instanceof Date) {
     const date = `${value.getUTCFullYear()}-${pad2(value.getUTCMonth() + 1)}-${pad2(value.getUTCDate())}`;
@@ -40,7 +40,7 @@ export function headersOf(cells: readonly CellValue[]): string[] {
 }
 
 /** Characters of the text cells of a row (numbers, dates and booleans are small). */
-export function rowChars(cells: readonly CellValue[]): number {
+function rowChars(cells: readonly CellValue[]): number {
   let chars = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i];

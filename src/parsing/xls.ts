@@ -25,7 +25,7 @@ type SheetCell = XLSX.CellObject | undefined;
  * and converted here, because SheetJS's cellDates builds Dates in the process time zone (the UTC
  * fields then depend on TZ); the conversion is the same as for xlsx.
  */
-export class XlsTableReader implements TableReader {
+class XlsTableReader implements TableReader {
   readonly details: TableDetails;
   private readonly batchSize: number;
   private readonly signal?: AbortSignal;

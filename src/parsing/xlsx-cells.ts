@@ -109,7 +109,7 @@ function partNames(prefix: string, element: string): PartNames {
  * returns that index — or −1, without side effects, when the data ends first.
  */
 export type ElementVisitor = (view: Buffer, lt: number, gt: number, close: number) => number | void;
-export const UNKNOWN_CLOSE = -2;
+const UNKNOWN_CLOSE = -2;
 
 /** Finds complete `<element …>…</element>` (or `<element …/>`) occurrences, one feed call per chunk. */
 export class ElementScanner {
@@ -241,7 +241,7 @@ function startTagEnd(view: Buffer, from: number): number {
   return -1;
 }
 
-export function unclosedTag(): Error {
+function unclosedTag(): Error {
   return corruptedFile('工作表 XML 结构损坏（标签没有闭合）');
 }
 

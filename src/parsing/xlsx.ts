@@ -32,7 +32,7 @@ function toReadError(err: unknown, path: string, part: string): Error {
   return mapInflateError(err, part);
 }
 
-export class XlsxTableReader implements TableReader {
+class XlsxTableReader implements TableReader {
   readonly details: TableDetails;
   private readonly batchSize: number;
   private readonly signal?: AbortSignal;

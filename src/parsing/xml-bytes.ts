@@ -78,7 +78,7 @@ export interface TagAttributes {
   t: number;
 }
 
-export const CELL_TYPE_NUMBER = 0;
+const CELL_TYPE_NUMBER = 0;
 export const CELL_TYPE_SHARED = 1;
 export const CELL_TYPE_INLINE = 2;
 export const CELL_TYPE_STRING = 3;
@@ -163,7 +163,7 @@ export class UnclosedTagError extends Error {
  * The end (`>`) of the tag opened at buf[lt], which must come before the next `<`; `limit` bounds
  * the search (the enclosing element's end). Throws UnclosedTagError otherwise.
  */
-export function tagEndBefore(buf: Buffer, lt: number, limit: number): number {
+function tagEndBefore(buf: Buffer, lt: number, limit: number): number {
   for (let i = lt + 1; i < limit; i++) {
     const code = buf[i];
     if (code === GT) return i;

@@ -17,7 +17,7 @@ function codePointText(code: number): string {
   return code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
 }
 
-export function decodeXmlEntities(text: string): string {
+function decodeXmlEntities(text: string): string {
   if (text.indexOf('&') === -1) return text;
   return text.replace(XML_ENTITY, (_m, hex: string | undefined, dec: string | undefined, named: string | undefined) => {
     if (hex !== undefined) return codePointText(parseInt(hex, 16));

@@ -14,15 +14,15 @@ import type { ParseLimits } from './types.js';
  */
 
 /** An xlsx has a few dozen parts; thousands of entries is a resource attack, not a workbook. */
-export const MAX_ZIP_ENTRIES = 10_000;
+const MAX_ZIP_ENTRIES = 10_000;
 /**
  * Every entry's ratio is checked, but a tiny part (a rels or styles part of a few KB) compresses
  * very well without being a bomb: an entry may inflate to maxCompressionRatio × its compressed
  * size plus this allowance.
  */
-export const RATIO_ALLOWANCE_BYTES = 64 * 1024;
+const RATIO_ALLOWANCE_BYTES = 64 * 1024;
 /** Parts read whole as text (workbook, relationships, styles): larger ones are not metadata. */
-export const MAX_TEXT_PART_BYTES = 64 * 1024 * 1024;
+const MAX_TEXT_PART_BYTES = 64 * 1024 * 1024;
 
 export const ZIP_LOCAL_HEADER_MAGIC = [0x50, 0x4b, 0x03, 0x04] as const;
 

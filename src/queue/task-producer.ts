@@ -9,7 +9,7 @@ import type { Database, FileRecord, FileStore, SavedFile } from '../storage/inde
 import type { QueueManager } from './queue-manager.js';
 import type { ColumnType, FileFormat } from '../domain/index.js';
 
-export const MIME_TYPES: Record<FileFormat, string> = {
+const MIME_TYPES: Record<FileFormat, string> = {
   csv: 'text/csv',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   xls: 'application/vnd.ms-excel',
@@ -70,7 +70,7 @@ export function parseUploadFields(fields: UploadFields): UploadOptions {
 }
 
 /** How long an API request waits for a queue operation before answering QUEUE_UNAVAILABLE. */
-export const QUEUE_CALL_TIMEOUT_MS = 2000;
+const QUEUE_CALL_TIMEOUT_MS = 2000;
 
 function queueUnavailable(cause?: unknown): AppError {
   return new AppError('QUEUE_UNAVAILABLE', '任务队列暂不可用，请稍后重试', undefined, cause === undefined ? undefined : { cause });
@@ -126,7 +126,7 @@ export function parseColumnTypes(raw: unknown): Record<string, ColumnType> | und
 }
 
 /** A display name safe to store and show: no path, no control characters, bounded length. */
-export function displayName(filename: string): string {
+function displayName(filename: string): string {
   const name = basename(filename.replace(/\\/g, '/'))
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .trim();

@@ -13,7 +13,7 @@ import { uploadRateLimit } from '../exposure.js';
 import { errorResponses, Preview, SyncUploadResult, UploadAccepted, UploadForm, UploadQuery } from '../schemas.js';
 
 /** Attempt tokens of synchronous uploads (workers use uuids): tells the two apart in the database. */
-export const SYNC_TOKEN_PREFIX = 'sync:';
+const SYNC_TOKEN_PREFIX = 'sync:';
 
 interface ReceivedUpload {
   saved: SavedFile;
