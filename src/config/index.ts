@@ -129,6 +129,8 @@ export const configSchema = z.object({
   MAX_SHARED_STRINGS: int(1).default(16_000_000),
   MAX_SHARED_STRING_CHARS: int(1).default(128_000_000),
   MAX_SHEETS: int(1).default(256),
+  /** Longest cell (characters) that value-based column-type detection looks at; longer ones fit no type. */
+  DETECTION_MAX_VALUE_CHARS: int(1, 100_000).default(200),
   // HTTP exposure and limits of the API (docs/SECURITY.md).
   /** Comma-separated host names (or host:port) the API answers besides loopback names; `*` = any. */
   PUBLIC_HOSTS: optionalString,
@@ -194,6 +196,7 @@ export const HOT_RELOADABLE_KEYS = [
   'MAX_SHARED_STRINGS',
   'MAX_SHARED_STRING_CHARS',
   'MAX_SHEETS',
+  'DETECTION_MAX_VALUE_CHARS',
 ] as const satisfies readonly (keyof Config)[];
 
 export class ConfigError extends Error {

@@ -33,7 +33,7 @@ export interface SyncJob {
   path: string;
   jobId: string;
   token: string;
-  options: Pick<RunJobOptions, 'batchSize' | 'limits'>;
+  options: Pick<RunJobOptions, 'batchSize' | 'limits' | 'detectionMaxValueChars'>;
 }
 
 export type SyncReply = { ok: true; statistics: ProcessStatistics } | { ok: false; error: SerializedError };

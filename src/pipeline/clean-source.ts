@@ -42,8 +42,8 @@ export class ThreadCrashError extends Error {
 }
 
 function cleanTableOptions(options: ProcessOptions): CleanTableOptions {
-  const { originalName, encoding, delimiter, limits, batchSize, columnTypes, dedupe } = options;
-  return { originalName, encoding, delimiter, limits, batchSize, columnTypes, dedupe };
+  const { originalName, encoding, delimiter, limits, batchSize, columnTypes, dedupe, detectionMaxValueChars } = options;
+  return { originalName, encoding, delimiter, limits, batchSize, columnTypes, dedupe, detectionMaxValueChars };
 }
 
 function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } | undefined {

@@ -20,11 +20,14 @@ export function parseLimitsOf(config: Config): Partial<ParseLimits> {
   };
 }
 
-/** Batch size, parse limits and thread settings from the configuration. */
-export function pipelineOptionsOf(config: Config): Pick<ProcessOptions, 'batchSize' | 'limits' | 'threads' | 'threadMinBytes' | 'threadMemoryMb'> {
+/** Batch size, parse limits, detection and thread settings from the configuration. */
+export function pipelineOptionsOf(
+  config: Config,
+): Pick<ProcessOptions, 'batchSize' | 'limits' | 'detectionMaxValueChars' | 'threads' | 'threadMinBytes' | 'threadMemoryMb'> {
   return {
     batchSize: config.BATCH_SIZE,
     limits: parseLimitsOf(config),
+    detectionMaxValueChars: config.DETECTION_MAX_VALUE_CHARS,
     threads: config.PIPELINE_THREADS,
     threadMinBytes: config.PIPELINE_THREAD_MIN_BYTES,
     threadMemoryMb: config.PIPELINE_THREAD_MEMORY_MB,

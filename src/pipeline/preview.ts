@@ -20,7 +20,14 @@ const MAX_SHEETS = 20;
  */
 export async function previewFile(
   path: string,
-  options: { columnTypes?: Record<string, ColumnType>; limits?: Partial<ParseLimits>; encoding?: string; delimiter?: string } = {},
+  options: {
+    columnTypes?: Record<string, ColumnType>;
+    limits?: Partial<ParseLimits>;
+    encoding?: string;
+    delimiter?: string;
+    /** See DETECTION_MAX_VALUE_CHARS. */
+    detectionMaxValueChars?: number;
+  } = {},
 ): Promise<FilePreview> {
   // Rows one by one: a reader hands out a batch only when it is full, so a truncated CSV that breaks
   // off inside a quoted field would otherwise lose every row read before the break.
@@ -35,7 +42,7 @@ export async function previewFile(
   let current: { name: string; headers: string[]; rows: CellValue[][] } | undefined;
   const finish = () => {
     if (!current) return;
-    const types = detectColumnTypes(current.headers, current.rows, options.columnTypes);
+    const types = detectColumnTypes(current.headers, current.rows, options.columnTypes, { maxValueChars: options.detectionMaxValueChars });
     sheets.push({
       name: current.name,
       headers: current.headers,

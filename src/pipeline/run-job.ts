@@ -1,26 +1,20 @@
 import { AppError } from '../errors.js';
-import type { ParseLimits } from '../parsing/types.js';
 import type { Database, FileStore } from '../storage/index.js';
 import { DatabaseSink } from './database-sink.js';
 import { processFile } from './process-file.js';
-import type { Progress } from './types.js';
+import type { ProcessOptions } from './types.js';
 import type { ColumnType, ProcessStatistics } from '../domain/index.js';
 
-export interface RunJobOptions {
+export interface RunJobOptions extends Pick<
+  ProcessOptions,
+  'batchSize' | 'limits' | 'detectionMaxValueChars' | 'threads' | 'threadMinBytes' | 'threadMemoryMb' | 'signal' | 'onProgress'
+> {
   db: Database;
   /** Only the local copy of the upload is read (a sync-upload thread passes the API's copy). */
   fileStore: Pick<FileStore, 'localFile'>;
   jobId: string;
   /** Unique per processing attempt; the database refuses rows written under an older token. */
   token: string;
-  batchSize?: number;
-  limits?: Partial<ParseLimits>;
-  /** See ProcessOptions (PIPELINE_THREADS, PIPELINE_THREAD_MIN_BYTES, PIPELINE_THREAD_MEMORY_MB). */
-  threads?: number;
-  threadMinBytes?: number;
-  threadMemoryMb?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: Progress) => void;
   isTransient?: (err: unknown) => boolean;
   /** Told before a batch write that failed transiently is repeated (see DatabaseSink). */
   onWriteRetry?: (err: unknown, retry: number, delayMs: number) => void;
@@ -50,6 +44,7 @@ export async function runJob(options: RunJobOptions): Promise<ProcessStatistics>
       dedupe: record.dedupe === 'exact' ? 'exact' : undefined,
       batchSize: options.batchSize,
       limits: options.limits,
+      detectionMaxValueChars: options.detectionMaxValueChars,
       threads: options.threads,
       threadMinBytes: options.threadMinBytes,
       threadMemoryMb: options.threadMemoryMb,

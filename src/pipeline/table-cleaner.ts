@@ -31,6 +31,8 @@ export interface CleanTableOptions extends Pick<OpenOptions, 'originalName' | 'e
   batchSize?: number;
   /** 'exact': a clean row equal to an earlier one of its sheet becomes a DUPLICATE_ROW exception (duplicates.ts). */
   dedupe?: DedupeMode;
+  /** Longest cell value-based type detection looks at (DETECTION_MAX_VALUE_CHARS). */
+  detectionMaxValueChars?: number;
 }
 
 const INVALID_ENCODING = { invalidEncoding: true } as const;
@@ -141,7 +143,7 @@ export class TableCleaner {
     if (!sheet || sheet.layout) return;
     const headers = uniqueHeaders(sheet.header.headers);
     const sample = sheet.held.filter((r) => !isEmptyRow(r.cells)).map((r) => r.cells);
-    const types = detectColumnTypes(headers, sample, this.options.columnTypes);
+    const types = detectColumnTypes(headers, sample, this.options.columnTypes, { maxValueChars: this.options.detectionMaxValueChars });
     const layout = buildSheetLayout(sheet.header.name, this.tally.stats.sheets.length, headers, types);
     sheet.layout = layout;
     sheet.cleaner = new RowCleaner(layout, { date1904: this.reader.details.date1904 });

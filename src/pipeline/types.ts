@@ -61,6 +61,8 @@ export interface ProcessOptions {
   threadMinBytes?: number;
   /** Old-generation heap limit of a cleaning thread in MB (PIPELINE_THREAD_MEMORY_MB); unset: V8's default. */
   threadMemoryMb?: number;
+  /** Longest cell value-based column-type detection looks at (DETECTION_MAX_VALUE_CHARS); unset: 200. */
+  detectionMaxValueChars?: number;
   /** 'exact': drop rows identical (after cleaning) to an earlier row into the exceptions; off by default. */
   dedupe?: DedupeMode;
   /** Called after every batch and on each phase change; callers throttle expensive reporting. */

@@ -56,6 +56,7 @@ const INTEGER_KEYS: Record<string, { min: number; max?: number }> = {
   RETENTION_INTERVAL_MS: { min: 1000, max: MAX_TIMER_MS },
   PIPELINE_THREADS: { min: 0, max: 1 },
   PIPELINE_THREAD_MIN_BYTES: { min: 0 },
+  DETECTION_MAX_VALUE_CHARS: { min: 1, max: 100_000 },
   PIPELINE_THREAD_MEMORY_MB: { min: 16, max: 65_536 },
   WORKER_NICE: { min: 0, max: 19 },
   SQLITE_ROWS_PER_STATEMENT: { min: 1, max: 4680 },

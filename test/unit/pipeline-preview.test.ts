@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewFile } from '../../src/pipeline/preview.js';
-import { csvText, makeTempDir, writeCsvFile, writeXlsxFile } from '../support/pipeline-files.js';
+import { processFile } from '../../src/pipeline/process-file.js';
+import { csvText, makeTempDir, RecordingSink, writeCsvFile, writeXlsxFile } from '../support/pipeline-files.js';
 
 const HEADER = ['姓名', '手机号', '出生日期', '地址', '金额'];
 
@@ -34,6 +35,16 @@ describe('previewFile', () => {
       detectedTypes: ['text', 'phone', 'date', 'address', 'number'],
       sampleRows: rows(5),
     });
+  });
+
+  it('detects types from values only in cells up to detectionMaxValueChars long, in the preview and the pipeline', async () => {
+    // Neutral headers: only the values can say what a column holds (phones of 11 characters).
+    const path = await writeCsvFile(nextPath('csv'), [['a', 'b'], ...rows(20).map((r) => [r[0], r[1]])]);
+    expect((await previewFile(path)).sheets[0].detectedTypes).toEqual(['text', 'phone']);
+    expect((await previewFile(path, { detectionMaxValueChars: 10 })).sheets[0].detectedTypes).toEqual(['text', 'text']);
+    const sink = new RecordingSink();
+    await processFile(path, sink, { threads: 0, detectionMaxValueChars: 10 });
+    expect(sink.layouts()[0].types).toEqual(['text', 'text']);
   });
 
   it('applies overrides and makes headers unique like the pipeline', async () => {

@@ -96,8 +96,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
           stats = await deps.inline.run(reply, config.SYNC_TIMEOUT_MS, async (signal) => {
             started = true;
             try {
-              const { batchSize, limits } = pipelineOptionsOf(config);
-              const job = { databaseUrl: config.DATABASE_URL, path: upload.saved.path, jobId: record.jobId, token, options: { batchSize, limits } };
+              const { batchSize, limits, detectionMaxValueChars } = pipelineOptionsOf(config);
+              const options = { batchSize, limits, detectionMaxValueChars };
+              const job = { databaseUrl: config.DATABASE_URL, path: upload.saved.path, jobId: record.jobId, token, options };
               return await syncInThread(job, signal, config.PIPELINE_THREAD_MEMORY_MB);
             } catch (err) {
               throw signal.aborted ? signal.reason : err;
@@ -136,7 +137,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         const config = deps.config.current;
         const { columnTypes, encoding, delimiter } = parseUploadFields(upload.fields);
-        const options = { columnTypes, encoding, delimiter, limits: pipelineOptionsOf(config).limits };
+        const { limits, detectionMaxValueChars } = pipelineOptionsOf(config);
+        const options = { columnTypes, encoding, delimiter, limits, detectionMaxValueChars };
         return await deps.inline.run(reply, config.PREVIEW_TIMEOUT_MS, (signal) =>
           previewInThread({ path: upload.saved.path, options }, signal, config.PIPELINE_THREAD_MEMORY_MB),
         );
