@@ -6,6 +6,7 @@ import { cleanNumber } from '../../src/cleaning/number.js';
 import { cleanPhone } from '../../src/cleaning/phone.js';
 import { cellText, isEmptyRow, RowCleaner } from '../../src/cleaning/row.js';
 import type { CleanResult } from '../../src/cleaning/types.js';
+import { ValueMemo } from '../../src/cleaning/value-memo.js';
 import type { CellValue, CleanRecord, ColumnType, ExceptionRecord } from '../../src/domain/index.js';
 
 const HEADERS = ['姓名', '手机', '生日', '地址', '金额'];
@@ -255,5 +256,33 @@ describe('RowCleaner: memoized results', () => {
     const memoized = new RowCleaner(layout, { memoEntriesPerColumn: 3 });
     const plain = new RowCleaner(layout, { memoEntriesPerColumn: 0 });
     rows.forEach((row, i) => expect(memoized.clean(i, row)).toEqual(plain.clean(i, row)));
+  });
+});
+
+describe('ValueMemo', () => {
+  const fill = (memo: ValueMemo<string>, keys: readonly string[]) => {
+    let computed = 0;
+    for (const key of keys) memo.get(key, () => `${++computed}`);
+    return computed;
+  };
+
+  it('remembers repeated values, and stays on while they repeat', () => {
+    const memo = new ValueMemo<string>(4);
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i % 3}`);
+    expect(fill(memo, keys)).toBe(3);
+    expect(memo.active).toBe(true);
+  });
+
+  it('turns itself off when it fills up with values that hardly repeat, and still gives the right results', () => {
+    const memo = new ValueMemo<string>(4);
+    expect(fill(memo, ['a', 'b', 'c', 'd', 'e'])).toBe(5);
+    expect(memo.active).toBe(false);
+    expect(memo.get('a', () => 'fresh')).toBe('fresh');
+  });
+
+  it('starts afresh at capacity, without turning off, when at least a quarter of the lookups were hits', () => {
+    const memo = new ValueMemo<string>(4);
+    expect(fill(memo, ['a', 'a', 'b', 'b', 'c', 'c', 'd', 'e'])).toBe(5);
+    expect(memo.active).toBe(true);
   });
 });
