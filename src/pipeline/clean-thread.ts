@@ -33,7 +33,8 @@ async function run(port: NonNullable<typeof parentPort>, start: ThreadStart): Pr
   port.on('message', (message: WriterMessage) => {
     if (message.kind === 'release') credit.release();
   });
-  const post = (message: ThreadMessage) => port.postMessage(message);
+  // A packed batch's numbers are handed over, not copied.
+  const post = (message: ThreadMessage) => port.postMessage(message, message.kind === 'packed-batch' ? [message.numbers.buffer] : []);
   try {
     for await (const event of cleanTable(start.path, start.options)) {
       if (event.kind === 'batch') await credit.take();

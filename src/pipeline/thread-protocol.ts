@@ -6,6 +6,7 @@
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { CleanTableOptions } from './table-cleaner.js';
 import type { CleanEvent, RecordBatch } from './types.js';
+import type { CleanRecord, ExceptionRecord, FieldError, FieldErrorType } from '../domain/index.js';
 
 /** An error as it crosses the thread boundary. */
 export interface SerializedError {
@@ -37,30 +38,110 @@ export function deserializeError(data: SerializedError): Error {
 }
 
 /**
- * A batch crosses as one JSON string rather than as objects: posting one string is a copy, and
- * JSON.stringify + JSON.parse cost about a third less than the structured clone of 1,000 records
- * of a dozen strings each (measured in one process with v8.serialize as the clone: 1.4–2.0 vs
- * 2.7–3.0 µs per row, both sides together), time the writer's thread would otherwise spend
- * before each database write. Records hold only strings and
- * numbers, so the round trip is exact.
+ * A batch crosses as one string holding every text of the batch back to back, plus one
+ * Float64Array (transferred, not copied) holding the counts, sheet indexes, row numbers and the
+ * length of each text, in the order the texts were written. Posting one string is one copy, and
+ * the writer rebuilds the records by slicing it. On a 1 M-row, 12-column file this cost ~0.8 µs
+ * per row on both threads together, against ~5 µs for JSON.stringify + JSON.parse (which had
+ * replaced the structured clone of the records, slower still). Records hold only strings and
+ * integers, so the round trip is exact.
  */
 export interface PackedBatch {
   kind: 'packed-batch';
-  json: string;
+  text: string;
+  numbers: Float64Array<ArrayBuffer>;
   processedRows: number;
   estimatedTotalRows: number | undefined;
+}
+
+class BatchWriter {
+  /** Concatenated rather than joined: V8 builds a rope here and flattens it once, when it is posted (measured ~2× cheaper than Array.join). */
+  packed = '';
+  readonly numbers: number[] = [];
+
+  text(value: string): void {
+    this.packed += value;
+    this.numbers.push(value.length);
+  }
+
+  record(record: CleanRecord): void {
+    this.numbers.push(record.sheetIndex, record.rowNumber, record.values.length);
+    for (const value of record.values) this.text(value);
+  }
+}
+
+class BatchReader {
+  private at = 0;
+  private offset = 0;
+
+  constructor(
+    private readonly packed: string,
+    private readonly numbers: Float64Array,
+  ) {}
+
+  number(): number {
+    return this.numbers[this.at++];
+  }
+
+  text(): string {
+    const end = this.offset + this.number();
+    const value = this.packed.slice(this.offset, end);
+    this.offset = end;
+    return value;
+  }
+
+  record(): CleanRecord {
+    const sheetIndex = this.number();
+    const rowNumber = this.number();
+    const values = new Array<string>(this.number());
+    for (let i = 0; i < values.length; i++) values[i] = this.text();
+    return { sheetIndex, rowNumber, values };
+  }
+}
+
+export function packBatch(batch: RecordBatch): { text: string; numbers: Float64Array<ArrayBuffer> } {
+  const out = new BatchWriter();
+  out.numbers.push(batch.clean.length, batch.exceptions.length);
+  for (const record of batch.clean) out.record(record);
+  for (const record of batch.exceptions) {
+    out.record(record);
+    out.numbers.push(record.errors.length);
+    for (const error of record.errors) {
+      out.text(error.field);
+      out.text(error.value);
+      out.text(error.errorType);
+      out.text(error.message);
+    }
+  }
+  return { text: out.packed, numbers: new Float64Array(out.numbers) };
+}
+
+export function unpackBatch(text: string, numbers: Float64Array): RecordBatch {
+  const input = new BatchReader(text, numbers);
+  const clean = new Array<CleanRecord>(input.number());
+  const exceptions = new Array<ExceptionRecord>(input.number());
+  for (let i = 0; i < clean.length; i++) clean[i] = input.record();
+  for (let i = 0; i < exceptions.length; i++) {
+    const record = input.record();
+    const errors = new Array<FieldError>(input.number());
+    for (let j = 0; j < errors.length; j++) {
+      errors[j] = { field: input.text(), value: input.text(), errorType: input.text() as FieldErrorType, message: input.text() };
+    }
+    exceptions[i] = { ...record, errors };
+  }
+  return { clean, exceptions };
 }
 
 export function packEvent(event: CleanEvent): Exclude<CleanEvent, { kind: 'batch' }> | PackedBatch {
   if (event.kind !== 'batch') return event;
   const { batch, processedRows, estimatedTotalRows } = event;
-  return { kind: 'packed-batch', json: JSON.stringify(batch), processedRows, estimatedTotalRows };
+  return { kind: 'packed-batch', ...packBatch(batch), processedRows, estimatedTotalRows };
 }
 
 export function unpackEvent(message: Exclude<CleanEvent, { kind: 'batch' }> | PackedBatch): CleanEvent {
   if (message.kind !== 'packed-batch') return message;
-  const { json, processedRows, estimatedTotalRows } = message;
-  return { kind: 'batch', batch: JSON.parse(json) as RecordBatch, processedRows, estimatedTotalRows };
+  const { text, numbers, processedRows, estimatedTotalRows } = message;
+  return { kind: 'batch', batch: unpackBatch(text, numbers), processedRows, estimatedTotalRows };
 }
 
 /** Messages from the cleaning thread to the writer. */
