@@ -46,6 +46,10 @@ export async function runClean(
       delimiter: opts.delimiter,
       dedupe: opts.dedupe ? 'exact' : undefined,
       ...pipelineOptionsOf(config),
+      // Writing CSV is too light for a cleaning thread to pay: handing the batches over costs more
+      // than the overlap saves (1 M rows: 8.9–9.8 s inline against 9.7–11.6 s on a thread). The
+      // xlsx writer is heavy enough (11.6 s on a thread against 12.8 s inline).
+      ...(opts.format === 'csv' ? { threads: 0 } : {}),
     });
     process.stdout.write(`${JSON.stringify({ ...stats, outputs: sink.outputs }, null, 2)}\n`);
     return EXIT_OK;
