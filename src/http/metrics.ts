@@ -2,9 +2,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { QueueManager } from '../queue/queue-manager.js';
 import type { TaskResult } from '../queue/types.js';
 import type { Database } from '../storage/index.js';
+import { FINAL_STATUSES, type UnsuccessfulStatus } from '../domain/index.js';
 
 /** How a task ended, as counted by dcs_tasks_finished_total. */
-type FinishedOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled';
+type FinishedOutcome = 'completed' | UnsuccessfulStatus;
 
 /**
  * Prometheus metrics of an API instance. Queue gauges are read from Redis at scrape time (the same
@@ -43,7 +44,7 @@ export class Metrics {
       registers: [this.registry],
     });
     // Every outcome is exported from the start (0), so rate() and ratios work before the first one.
-    for (const outcome of ['completed', 'failed', 'timeout', 'cancelled'] satisfies FinishedOutcome[]) this.tasksFinished.inc({ outcome }, 0);
+    for (const outcome of FINAL_STATUSES) this.tasksFinished.inc({ outcome }, 0);
     this.rowsProcessed = new Counter({ name: 'dcs_rows_processed_total', help: 'Rows of completed tasks', registers: [this.registry] });
     this.processingSeconds = new Histogram({
       name: 'dcs_task_processing_seconds',
