@@ -11,7 +11,19 @@ export interface FilePreview {
 }
 
 const SAMPLE_ROWS_SHOWN = 5;
+/**
+ * Longest sample cell sent back, in characters (longer ones end with …): the preview is for the
+ * eye, and a workbook whose cells hold a 999,000-character string otherwise made each answer
+ * megabytes of JSON, serialized on the API's event loop (the hostile-HTTP probe's p99 went to
+ * 200–300 ms).
+ */
+const SAMPLE_CELL_CHARS = 200;
 const MAX_SHEETS = 20;
+
+function sampleText(cell: CellValue): string {
+  const text = cellText(cell);
+  return text.length > SAMPLE_CELL_CHARS ? `${text.slice(0, SAMPLE_CELL_CHARS - 1)}…` : text;
+}
 
 /**
  * Headers, detected column types and a few rows of each sheet, without cleaning or storing
@@ -47,7 +59,7 @@ export async function previewFile(
       name: current.name,
       headers: current.headers,
       detectedTypes: types,
-      sampleRows: current.rows.slice(0, SAMPLE_ROWS_SHOWN).map((r) => r.map(cellText)),
+      sampleRows: current.rows.slice(0, SAMPLE_ROWS_SHOWN).map((r) => r.map(sampleText)),
     });
     current = undefined;
   };

@@ -47,6 +47,13 @@ describe('previewFile', () => {
     expect(sink.layouts()[0].types).toEqual(['text', 'text']);
   });
 
+  it('cuts sample cells to 200 characters, so a huge cell does not make a huge answer', async () => {
+    const long = '长'.repeat(100_000);
+    const path = await writeCsvFile(nextPath('csv'), [['备注'], [long], ['短']]);
+    const [sheet] = (await previewFile(path)).sheets;
+    expect(sheet.sampleRows).toEqual([[`${'长'.repeat(199)}…`], ['短']]);
+  });
+
   it('applies overrides and makes headers unique like the pipeline', async () => {
     const path = await writeCsvFile(nextPath('csv'), [
       ['手机号', '', '手机号'],
