@@ -12,6 +12,7 @@
  * - Errors thrown inside the thread cross as plain data and are rebuilt: an AppError stays an
  *   AppError with its code and details.
  */
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { sniffFile } from '../parsing/index.js';
 import { cleanTable, type CleanTableOptions } from './table-cleaner.js';
@@ -181,9 +182,15 @@ export async function usesThread(path: string, options: ProcessOptions): Promise
   if ((options.threads ?? 1) === 0) return false;
   const minBytes = options.threadMinBytes ?? 0;
   if (minBytes === 0) return true;
-  // An unreadable or unsupported file fails the same way on either side: keep the default.
+  // Only a small file is sniffed (the reader sniffs it again); an unreadable or unsupported one
+  // fails the same way on either side: keep the default.
+  const size = await stat(path).then(
+    (info) => info.size,
+    () => undefined,
+  );
+  if (size === undefined || size >= minBytes) return true;
   const sniffed = await sniffFile(path, { originalName: options.originalName }).catch(() => undefined);
-  return !(sniffed?.format === 'csv' && sniffed.size < minBytes);
+  return sniffed?.format !== 'csv';
 }
 
 export async function openCleanSource(path: string, options: ProcessOptions): Promise<CleanSource> {

@@ -27,29 +27,23 @@ export interface RunJobOptions extends Pick<
  * identical. Failure bookkeeping (failed / timeout / cancelled / retry) is the caller's.
  */
 export async function runJob(options: RunJobOptions): Promise<ProcessStatistics> {
-  const { db, fileStore, jobId, token } = options;
+  // Everything else is processFile's own options, passed on as they are.
+  const { db, fileStore, jobId, token, isTransient, onWriteRetry, ...pipeline } = options;
   const record = await db.getFileRecordByJobId(jobId);
   if (!record) throw new AppError('JOB_NOT_FOUND', `任务不存在：${jobId}`);
   // FILE_NOT_FOUND when the upload is gone; an object store's copy is a temporary download.
   const file = await fileStore.localFile(record.storageKey);
   try {
     await db.startAttempt(jobId, token);
-    const sink = new DatabaseSink(db, jobId, token, { isTransient: options.isTransient, signal: options.signal, onRetry: options.onWriteRetry });
+    const sink = new DatabaseSink(db, jobId, token, { isTransient, signal: options.signal, onRetry: onWriteRetry });
     return await processFile(file.path, sink, {
+      ...pipeline,
       originalName: record.originalName,
       columnTypes: (record.columnTypes ?? undefined) as Record<string, ColumnType> | undefined,
       // The uploader's choices, stored with the record (null: detect / off).
       encoding: record.encoding ?? undefined,
       delimiter: record.delimiter ?? undefined,
       dedupe: record.dedupe === 'exact' ? 'exact' : undefined,
-      batchSize: options.batchSize,
-      limits: options.limits,
-      detectionMaxValueChars: options.detectionMaxValueChars,
-      threads: options.threads,
-      threadMinBytes: options.threadMinBytes,
-      threadMemoryMb: options.threadMemoryMb,
-      signal: options.signal,
-      onProgress: options.onProgress,
     });
   } finally {
     await file.release();
