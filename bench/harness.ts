@@ -14,7 +14,8 @@ import { writeCsv } from './generate-data.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
-export const V8_FLAGS = ['--max-semi-space-size=64'];
+/** The product's own V8 flags (src/cli/main.ts); BENCH_V8_FLAGS replaces them to compare settings. */
+export const V8_FLAGS = process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=64'];
 
 export function machine(): string {
   const c = cpus();

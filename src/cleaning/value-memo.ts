@@ -28,15 +28,16 @@ export class ValueMemo<T> {
     return !this.off;
   }
 
-  get(cell: CellValue, compute: () => T): T {
-    if (this.off || (typeof cell !== 'number' && (typeof cell !== 'string' || cell.length > MAX_KEY_CHARS))) return compute();
+  /** The remembered result for `cell`, else compute(cell) (remembered when the cell can be a key). */
+  get(cell: CellValue, compute: (cell: CellValue) => T): T {
+    if (this.off || (typeof cell !== 'number' && (typeof cell !== 'string' || cell.length > MAX_KEY_CHARS))) return compute(cell);
     this.lookups++;
     const known = this.entries.get(cell);
     if (known !== undefined) {
       this.hits++;
       return known;
     }
-    const result = compute();
+    const result = compute(cell);
     if (this.entries.size >= this.capacity) {
       this.entries.clear();
       if (this.hits < this.lookups * MIN_HIT_RATE) {
