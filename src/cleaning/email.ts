@@ -11,6 +11,7 @@
 import { cellText } from './cell-text.js';
 import { toHalfWidthCode, trimEndIndex, trimStartIndex } from './text.js';
 import type { CleanResult } from './types.js';
+import { ValueMemo } from './value-memo.js';
 import type { CellValue } from '../domain/index.js';
 
 const MAX_LENGTH = 254;
@@ -40,14 +41,26 @@ export function cleanEmail(value: CellValue): CleanResult<string> {
   if (text.indexOf('@', at + 1) >= 0) return invalid('邮箱含有多个@');
   if (text.length > MAX_LENGTH) return invalid(`邮箱过长（${text.length}个字符，最多${MAX_LENGTH}个）`);
   const local = text.slice(0, at);
-  const domain = text.slice(at + 1).toLowerCase();
   if (local === '') return invalid('邮箱@前缺少用户名');
   if (local.length > MAX_LOCAL_LENGTH || !DOT_ATOM.test(local)) return invalid('邮箱用户名格式错误');
+  const domain = DOMAINS.get(text.slice(at + 1), cleanDomain);
+  return domain.ok ? { ok: true, value: `${local}@${domain.value}` } : domain;
+}
+
+/**
+ * Domains repeat across a contact list (qq.com, 163.com, the company's own) while local parts do
+ * not: checking each distinct domain once makes e-mail cleaning ~3× faster (`bench/cleaners.ts`: 990 →
+ * 340 ns per value). Results are the same either way (ValueMemo).
+ */
+const DOMAINS = new ValueMemo<CleanResult<string>>(1024);
+
+function cleanDomain(written: CellValue): CleanResult<string> {
+  const domain = String(written).toLowerCase();
   if (domain === '') return invalid('邮箱@后缺少域名');
   const labels = domain.split('.');
   if (labels.length < 2 || labels.some((label) => label.length > MAX_LABEL_LENGTH || !LABEL.test(label))) {
     return invalid('邮箱域名格式错误');
   }
   if (!TOP_LABEL.test(labels[labels.length - 1])) return invalid('邮箱顶级域名无效');
-  return { ok: true, value: `${local}@${domain}` };
+  return { ok: true, value: domain };
 }
