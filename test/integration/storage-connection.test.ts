@@ -100,9 +100,11 @@ describe('PostgreSQL connection loss', () => {
     await Promise.all([db.ping(), db.ping(), db.ping()]);
     expect(await terminateOurBackends()).toBeGreaterThan(0);
 
-    // At most one call may see the dead connection (with a retryable code); then the pool has reconnected.
+    // Each pooled client learns of its own termination asynchronously, so until the notices arrive a
+    // call may still pick a dead client: every one of the pool's 3 clients can fail once, with a
+    // retryable code, and no more; then the pool has reconnected.
     let failures = 0;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       try {
         expect((await db.getFileRecord(record.id))?.jobId).toBe(record.jobId);
       } catch (err) {
@@ -110,7 +112,7 @@ describe('PostgreSQL connection loss', () => {
         expectConnectionLost(err as Error & { code?: string });
       }
     }
-    expect(failures).toBeLessThanOrEqual(1);
+    expect(failures).toBeLessThanOrEqual(3);
     expect((await db.getFileRecord(record.id))?.jobId).toBe(record.jobId);
   });
 
@@ -189,7 +191,7 @@ describe('MySQL connection loss', () => {
         expectConnectionLost(err as Error & { code?: string });
       }
     }
-    expect(failures).toBeLessThanOrEqual(1);
+    expect(failures).toBeLessThanOrEqual(3);
     expect((await db.getFileRecord(record.id))?.jobId).toBe(record.jobId);
   });
 
