@@ -32,7 +32,13 @@ function halfWidth(text: string): string {
   return out;
 }
 
-export function cleanEmail(value: CellValue): CleanResult<string> {
+/**
+ * Domains repeat across a contact list (qq.com, 163.com, the company's own) while local parts do
+ * not: checking each distinct domain once, through `domains` (one memo per sheet, see
+ * emailDomainMemo), makes e-mail cleaning ~3× faster (`bench/cleaners.ts`: 990 → 340 ns per value).
+ * Results are the same with or without it.
+ */
+export function cleanEmail(value: CellValue, domains?: ValueMemo<CleanResult<string>>): CleanResult<string> {
   const raw = cellText(value);
   const start = trimStartIndex(raw);
   const text = halfWidth(raw.slice(start, trimEndIndex(raw, start)));
@@ -43,16 +49,15 @@ export function cleanEmail(value: CellValue): CleanResult<string> {
   const local = text.slice(0, at);
   if (local === '') return invalid('邮箱@前缺少用户名');
   if (local.length > MAX_LOCAL_LENGTH || !DOT_ATOM.test(local)) return invalid('邮箱用户名格式错误');
-  const domain = DOMAINS.get(text.slice(at + 1), cleanDomain);
+  const written = text.slice(at + 1);
+  const domain = domains ? domains.get(written, cleanDomain) : cleanDomain(written);
   return domain.ok ? { ok: true, value: `${local}@${domain.value}` } : domain;
 }
 
-/**
- * Domains repeat across a contact list (qq.com, 163.com, the company's own) while local parts do
- * not: checking each distinct domain once makes e-mail cleaning ~3× faster (`bench/cleaners.ts`: 990 →
- * 340 ns per value). Results are the same either way (ValueMemo).
- */
-const DOMAINS = new ValueMemo<CleanResult<string>>(1024);
+/** A memo of checked domains for cleanEmail, made per sheet: its hit rate is that sheet's, not a previous file's. */
+export function emailDomainMemo(): ValueMemo<CleanResult<string>> {
+  return new ValueMemo(1024);
+}
 
 function cleanDomain(written: CellValue): CleanResult<string> {
   const domain = String(written).toLowerCase();

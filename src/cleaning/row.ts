@@ -17,7 +17,7 @@ import { cellText } from './cell-text.js';
 import { hasIdCardColumns } from './columns.js';
 import { cleanCreditCode } from './credit-code.js';
 import { cleanDate } from './date.js';
-import { cleanEmail } from './email.js';
+import { cleanEmail, emailDomainMemo } from './email.js';
 import { cleanIdCard } from './id-card.js';
 import { cleanNumber } from './number.js';
 import { cleanPhone } from './phone.js';
@@ -92,6 +92,7 @@ export class RowCleaner {
   private readonly plans: ColumnPlan[];
   private readonly dateOptions: { date1904?: boolean };
   private readonly memos: (ValueMemo<CellResult> | undefined)[];
+  private readonly emailDomains = emailDomainMemo();
   /** Per column, its cleaning as one function made once, handed to its memo (not a new closure per cell, on the hottest path). */
   private readonly cleaners: ((cell: CellValue) => CellResult)[];
 
@@ -172,7 +173,7 @@ export class RowCleaner {
       case 'number':
         return cleanNumber(cell);
       case 'email':
-        return cleanEmail(cell);
+        return cleanEmail(cell, this.emailDomains);
       case 'credit_code':
         return cleanCreditCode(cell);
       case 'address': {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CREDIT_CODE_CHARACTERS, cleanCreditCode, creditCodeCheckCharacter, organizationCheckCharacter } from '../../src/cleaning/credit-code.js';
-import { cleanEmail } from '../../src/cleaning/email.js';
+import { cleanEmail, emailDomainMemo } from '../../src/cleaning/email.js';
 import { cleanIdCard, idCardCheckCharacter } from '../../src/cleaning/id-card.js';
 
 const RUNS = { numRuns: 200 };
@@ -177,6 +177,23 @@ describe('email', () => {
         const expected = { ok: true, value: `${local}@${domain}` };
         for (const form of [`${local}@${domain}`, `\u3000${local}@${domain.toUpperCase()} `, fullWidth(`${local}@${domain}`)]) {
           expect(cleanEmail(form), form).toEqual(expected);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a memo of checked domains (as the row cleaner passes one per sheet) never changes a result', () => {
+    const anyText = fc.oneof(
+      email.map(({ local, domain }) => `${local}@${domain}`),
+      fc.string({ maxLength: 12 }).map((s) => `x@${s}`),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(anyText, { maxLength: 40 }), fc.integer({ min: 1, max: 8 }), (texts, repeats) => {
+        const domains = emailDomainMemo();
+        for (let r = 0; r < repeats; r++) {
+          for (const text of texts) expect(cleanEmail(text, domains), text).toEqual(cleanEmail(text));
         }
       }),
       RUNS,
