@@ -263,16 +263,17 @@ class ChainSearch {
 
   constructor(
     private readonly text: string,
-    private readonly matchesByStart: readonly (NameMatch[] | undefined)[],
+    private readonly byStart: MatchesByStart,
   ) {}
 
   /** Best chains starting at the first position ≥ `from` where any chain can end; empty when none. */
   leftmost(from = 0): Chain[] {
     this.best = [];
-    for (let position = from; position < this.matchesByStart.length; position++) {
-      const matches = this.matchesByStart[position];
-      if (!matches) continue;
-      for (const match of matches) {
+    const { byStart } = this;
+    for (let position = from; position < byStart.length; position++) {
+      if (!byStart.has(position)) continue;
+      for (let m = byStart.first(position); m < byStart.end(position); m++) {
+        const match = byStart.matches[m];
         for (const reading of match.readings) {
           if (canStartChain(reading)) this.grow(startChain(match, reading));
         }
@@ -300,15 +301,16 @@ class ChainSearch {
     // Nothing follows directly: one stray character may stand between two units, if the next one is
     // written in full and the character starts no division name itself (陕西省沙洋县 is a
     // contradiction, not 陕西省 + 沙 + 洋县).
-    if (next < this.text.length && !this.matchesByStart[next]) this.growAt(chain, skipGap(this.text, next + 1), true);
+    if (next < this.text.length && !this.byStart.has(next)) this.growAt(chain, skipGap(this.text, next + 1), true);
   }
 
   /** Extends `chain` by each name starting at `position`; whether any did. */
   private growAt(chain: Chain, position: number, stray: boolean): boolean {
-    const matches = this.matchesByStart[position];
-    if (!matches) return false;
+    const { byStart } = this;
+    if (!byStart.has(position)) return false;
     let grown = false;
-    for (const match of matches) {
+    for (let m = byStart.first(position); m < byStart.end(position); m++) {
+      const match = byStart.matches[m];
       for (const reading of match.readings) {
         if (stray && reading.weight !== 0) continue;
         if (chain.lastLevel !== COUNTY_LEVEL && canExtend(chain, reading)) {
@@ -330,15 +332,63 @@ class ChainSearch {
   }
 }
 
-function indexByStart(text: string, matches: readonly NameMatch[]): (NameMatch[] | undefined)[] {
-  const byStart = new Array<NameMatch[] | undefined>(text.length + 1);
-  for (const match of matches) {
-    const atStart = byStart[match.start];
-    if (atStart) atStart.push(match);
-    else byStart[match.start] = [match];
+/**
+ * The name matches of one text by start position. Matches come in start order, so those of one
+ * start are a contiguous run of the list: a position maps to its run through typed arrays reused
+ * by every call (a stamp marks the positions of the current text), instead of an array as long as
+ * the text and one more per start, allocated for every address. Valid until the next index():
+ * parseAddress is synchronous and never re-entered.
+ */
+class MatchesByStart {
+  private stamps = new Int32Array(256);
+  private firsts = new Int32Array(256);
+  private ends = new Int32Array(256);
+  private stamp = 0;
+  matches: readonly NameMatch[] = [];
+  length = 0;
+
+  index(text: string, matches: readonly NameMatch[]): this {
+    if (text.length + 1 > this.stamps.length) {
+      const size = Math.max(text.length + 1, this.stamps.length * 2);
+      this.stamps = new Int32Array(size);
+      this.firsts = new Int32Array(size);
+      this.ends = new Int32Array(size);
+      this.stamp = 0;
+    }
+    if (++this.stamp === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.stamp = 1;
+    }
+    this.matches = matches;
+    this.length = text.length + 1;
+    for (let i = 0; i < matches.length; i++) {
+      const start = matches[i].start;
+      if (this.stamps[start] !== this.stamp) {
+        this.stamps[start] = this.stamp;
+        this.firsts[start] = i;
+      }
+      this.ends[start] = i + 1;
+    }
+    return this;
   }
-  return byStart;
+
+  /** Whether some name starts at `position`. */
+  has(position: number): boolean {
+    return position < this.length && this.stamps[position] === this.stamp;
+  }
+
+  /** Index in `matches` of the first name starting at `position` (when has(position)). */
+  first(position: number): number {
+    return this.firsts[position];
+  }
+
+  /** One past the index of the last (longest) name starting at `position` (when has(position)). */
+  end(position: number): number {
+    return this.ends[position];
+  }
 }
+
+const MATCHES_BY_START = new MatchesByStart();
 
 /** 江苏省南京市 / 北京市 (a municipality's city is not repeated). */
 function describe(resolved: Resolved): string {
@@ -380,13 +430,13 @@ function contradiction(
   text: string,
   chain: Chain,
   search: ChainSearch,
-  matchesByStart: readonly (NameMatch[] | undefined)[],
+  byStart: MatchesByStart,
 ): CleanResult<AddressParts> | undefined {
-  const next = matchesByStart[skipGap(text, chain.end)];
-  if (!next) return undefined;
+  const position = skipGap(text, chain.end);
+  if (!byStart.has(position)) return undefined;
   // Longest first, so that the message names 湖南衡阳高新技术产业园区 rather than 湖南.
-  for (let i = next.length - 1; i >= 0; i--) {
-    const match = next[i];
+  for (let i = byStart.end(position) - 1; i >= byStart.first(position); i--) {
+    const match = byStart.matches[i];
     const found = search.chainsFrom(match);
     if (!found.any) continue;
     const writtenInFull = match.readings.some((reading) => reading.weight === 0 && canStartChain(reading));
@@ -431,8 +481,8 @@ export function parseAddress(value: string): CleanResult<AddressParts> {
   if (text === '') return failure('INVALID_ADDRESS', '地址为空');
   const matches = findDivisionNames(text);
   if (matches.length === 0) return failure('INVALID_ADDRESS', '无法识别省市区');
-  const matchesByStart = indexByStart(text, matches);
-  const search = new ChainSearch(text, matchesByStart);
+  const byStart = MATCHES_BY_START.index(text, matches);
+  const search = new ChainSearch(text, byStart);
   const best = search.leftmost();
   if (best.length === 0) return failure('INVALID_ADDRESS', '无法识别省市区');
 
@@ -442,7 +492,7 @@ export function parseAddress(value: string): CleanResult<AddressParts> {
   let chain = best[0];
   let resolved = resolve(chain);
   if (!resolved.county) {
-    const contradicted = contradiction(text, chain, search, matchesByStart);
+    const contradicted = contradiction(text, chain, search, byStart);
     if (contradicted) return contradicted;
     const restated = restatement(chain, search, text);
     if (!restated) {
