@@ -123,7 +123,11 @@ function levelOf(reading: NameReading): number {
 function startsWithAny(text: string, position: number, words: WordsByFirstCode): string | undefined {
   const code = text.charCodeAt(position);
   if (words.first[code] !== 1) return undefined;
-  return words.groups.get(code)?.find((word) => text.startsWith(word, position));
+  const group = words.groups.get(code);
+  if (!group) return undefined;
+  // A loop, not group.find(): no closure per call on this hot path (skipGap runs at every chain step).
+  for (const word of group) if (text.startsWith(word, position)) return word;
+  return undefined;
 }
 
 /** Position of the next component after `position`: skips separators and placeholder words. */
