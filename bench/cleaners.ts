@@ -86,7 +86,11 @@ const CASES: BenchCase[] = [
   // As the row cleaner calls it: with a memo of checked domains (one per sheet).
   { name: 'email "zhang.san@example.com"', clean: (v) => cleanEmail(v, EMAIL_DOMAINS), inputs: ['zhang.san@example.com'] },
   { name: 'email, domain checked anew', clean: (v) => cleanEmail(v), inputs: ['zhang.san@example.com'] },
-  { name: 'email typical mix (4 inputs)', clean: (v) => cleanEmail(v, EMAIL_DOMAINS), inputs: ['zhang.san@example.com', ' Li@QQ.COM ', 'ｗａｎｇ＠１６３．ｃｏｍ', 'bad@'] },
+  {
+    name: 'email typical mix (4 inputs)',
+    clean: (v) => cleanEmail(v, EMAIL_DOMAINS),
+    inputs: ['zhang.san@example.com', ' Li@QQ.COM ', 'ｗａｎｇ＠１６３．ｃｏｍ', 'bad@'],
+  },
 ];
 
 /** Addresses as a customer sheet repeats them: `distinct` different ones, drawn with a skew (some very common). */

@@ -430,12 +430,7 @@ function ambiguity(text: string, chains: readonly Chain[]): CleanResult<AddressP
  * or leads to a county, contradicts the chain (江苏省杭州市…, 南京市西湖区…). Short forms that
  * lead nowhere are left alone: in 上海市南京东路 南京 is a street name, not a city.
  */
-function contradiction(
-  text: string,
-  chain: Chain,
-  search: ChainSearch,
-  byStart: MatchesByStart,
-): CleanResult<AddressParts> | undefined {
+function contradiction(text: string, chain: Chain, search: ChainSearch, byStart: MatchesByStart): CleanResult<AddressParts> | undefined {
   const position = skipGap(text, chain.end);
   if (!byStart.has(position)) return undefined;
   // Longest first, so that the message names 湖南衡阳高新技术产业园区 rather than 湖南.

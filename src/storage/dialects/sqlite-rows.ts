@@ -16,7 +16,7 @@ import { reasonAt, type EncodedBatch, type WrittenCounts } from '../row-encoding
  * thread is one copy; an array of strings is cloned string by string (profiled on 1 M rows: posting
  * the arrays cost the main thread 2.3 s, as much as encoding them).
  */
-export interface PackedTexts {
+interface PackedTexts {
   text: string;
   lengths: Int32Array;
 }
