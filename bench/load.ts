@@ -290,6 +290,8 @@ async function main(): Promise<void> {
           DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${join(dir, 'dcs.sqlite')}`,
           REDIS_URL: redisUrl,
           REDIS_PREFIX: prefix,
+          // All load comes from 127.0.0.1: the per-client rate limit would answer 429 to bursts.
+          RATE_LIMIT_PER_SECOND: '0',
           // info: the readiness lines are info logs (the rest of the output is discarded)
           LOG_LEVEL: 'info',
         };
