@@ -10,7 +10,7 @@
  *       check-status under a fixed request rate (autocannon): latency percentiles, errors
  *   node dist/bench/service.js upload [count=200] [rows=10000]
  *       upload request overhead beyond receiving the bytes (server-measured, Server-Timing)
- *   node dist/bench/service.js memory [rows=5000000]
+ *   node dist/bench/service.js memory [rows=5000000 | file]   (a file: upload that CSV or xlsx instead)
  *       worker peak RSS on a large file (run with 1M and 5M rows: flat in file size?)
  *   node dist/bench/service.js busy-status [seconds=15] [rate=100] [rows=1000000]
  *       check-status latency while every worker (default WORKER_COUNT) is busy, with the default
@@ -22,6 +22,7 @@
  * Every run prints the machine and its load; report medians, the machine is shared and noisy.
  */
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import autocannon from 'autocannon';
 import { dataFile, fileSizeMb, machine, median, percentile, startRedis, startStack, uploadFile, waitCompleted } from './harness.js';
 
@@ -178,18 +179,21 @@ async function upload(count: number, rows: number): Promise<void> {
   }
 }
 
-async function memory(rows: number): Promise<void> {
-  const file = await dataFile(rows);
+/** `rowsOrFile`: a row count (the generated CSV of that many rows) or the path of a file to upload. */
+async function memory(rowsOrFile: string): Promise<void> {
+  const rows = Number(rowsOrFile);
+  const file = Number.isInteger(rows) && rows > 0 ? await dataFile(rows) : rowsOrFile;
   const redis = await startRedis();
   const stack = await startStack({ redisUrl: redis.url, workers: 1 });
   try {
     const t0 = performance.now();
     const up = await uploadFile(stack.baseUrl, file);
-    await waitCompleted(stack.baseUrl, String(up.body.taskId), 60 * 60_000, 500);
+    const view = await waitCompleted(stack.baseUrl, String(up.body.taskId), 60 * 60_000, 500);
     const ms = performance.now() - t0;
     stack.workers[0].sampleRss();
+    const done = Number(view.totalRows);
     out(
-      `${rows.toLocaleString()} rows (${fileSizeMb(file).toFixed(0)} MB, SQLite): ${(ms / 1000).toFixed(1)} s, ${fmt(rows / (ms / 1000))} rows/s, worker peak RSS ${(stack.workers[0].peakRssKb / 1024).toFixed(0)} MB, API peak RSS ${(stack.api.peakRssKb / 1024).toFixed(0)} MB`,
+      `${basename(file)}: ${done.toLocaleString()} rows (${fileSizeMb(file).toFixed(0)} MB, SQLite): ${(ms / 1000).toFixed(1)} s, ${fmt(done / (ms / 1000))} rows/s, worker peak RSS ${(stack.workers[0].peakRssKb / 1024).toFixed(0)} MB, API peak RSS ${(stack.api.peakRssKb / 1024).toFixed(0)} MB`,
     );
   } finally {
     await stack.stop();
@@ -283,7 +287,7 @@ switch (command) {
     await upload(Number(args[0] ?? 200), Number(args[1] ?? 10_000));
     break;
   case 'memory':
-    await memory(Number(args[0] ?? 5_000_000));
+    await memory(args[0] ?? '5000000');
     break;
   case 'busy-status':
     await busyStatus(Number(args[0] ?? 15), Number(args[1] ?? 100), Number(args[2] ?? 1_000_000));

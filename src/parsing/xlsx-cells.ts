@@ -1,5 +1,6 @@
 import { excelSerialToDate } from './excel-dates.js';
 import { columnLimitExceeded, corruptedFile, lineTooLong, sharedStringsTooLarge } from './parse-errors.js';
+import { SharedStringTable } from './shared-string-table.js';
 import type { ParseLimits } from './types.js';
 import {
   CELL_TYPE_BOOLEAN,
@@ -247,7 +248,7 @@ function unclosedTag(): Error {
 
 /** Reads the shared-string table, enforcing its count and total-character limits. */
 export class SharedStringsBuilder {
-  readonly strings: string[] = [];
+  readonly strings = new SharedStringTable();
   private chars = 0;
   private readonly scanner: ElementScanner;
 
@@ -263,16 +264,16 @@ export class SharedStringsBuilder {
     this.scanner.feed(chunk, (view, _lt, gt, close) => {
       const text = close === -1 ? '' : stringItemTextBytes(view, gt + 1, close, t, rPh, rPhClose);
       this.chars += text.length;
-      if (this.strings.length >= this.limits.maxSharedStrings) throw sharedStringsTooLarge('count', this.limits.maxSharedStrings);
+      if (this.strings.size >= this.limits.maxSharedStrings) throw sharedStringsTooLarge('count', this.limits.maxSharedStrings);
       if (this.chars > this.limits.maxSharedStringChars) throw sharedStringsTooLarge('chars', this.limits.maxSharedStringChars);
-      this.strings.push(text);
+      this.strings.add(text);
     });
   }
 }
 
 /** What converting a sheet's cells needs from the workbook. */
 export interface CellContext {
-  sharedStrings?: string[];
+  sharedStrings?: SharedStringTable;
   dateStyles: boolean[];
   date1904: boolean;
   limits: ParseLimits;
@@ -454,7 +455,7 @@ export class RowParser {
         if (!strings) throw corruptedFile('单元格引用了共享字符串，但工作簿缺少共享字符串表（sharedStrings.xml）');
         let index = digitsValue(row, valueStart, valueEnd);
         if (index < 0) index = Number(utf8Text(row, valueStart, valueEnd));
-        const text = strings[index];
+        const text = strings.get(index);
         if (text === undefined) throw corruptedFile(`第 ${rowNumber} 行引用了不存在的共享字符串 ${utf8Text(row, valueStart, valueEnd)}`);
         return text;
       }

@@ -3,6 +3,7 @@ import { fileAccessError } from './detect.js';
 import { alreadyIterated, corruptedFile, emptyFile, errnoCode, lineTooLong, throwIfAborted } from './parse-errors.js';
 import { DEFAULT_BATCH_SIZE, RowBatcher, headersOf, isBlankRow } from './table-rows.js';
 import type { OpenOptions, ParseLimits, TableDetails, TableEvent, TableReader } from './types.js';
+import { SharedStringTable } from './shared-string-table.js';
 import { ElementScanner, RowParser, SharedStringsBuilder, maxElementBytes } from './xlsx-cells.js';
 import { readWorkbookInfo, type SheetPart, type WorkbookInfo } from './xlsx-workbook.js';
 import { UnclosedTagError, readTagAttributes, type TagAttributes } from './xml-bytes.js';
@@ -41,7 +42,7 @@ class XlsxTableReader implements TableReader {
   private iterated = false;
   private finished = false;
   private dataRows = 0;
-  private sharedStrings?: string[];
+  private sharedStrings?: SharedStringTable;
   private readonly totalSheetBytes: number;
   private consumedSheetBytes = 0;
 
@@ -122,14 +123,14 @@ class XlsxTableReader implements TableReader {
     }
   }
 
-  private async readSharedStrings(entry: Entry): Promise<string[]> {
+  private async readSharedStrings(entry: Entry): Promise<SharedStringTable> {
     let builder: SharedStringsBuilder | undefined;
     for await (const { chunk, prefix } of this.partChunks(entry, 'sst', false)) {
       builder ??= new SharedStringsBuilder(prefix, this.limits);
       const current = builder;
       this.scanPart(entry, () => current.feed(chunk));
     }
-    return builder?.strings ?? [];
+    return (builder?.strings ?? new SharedStringTable()).seal();
   }
 
   /** Runs a scan step, naming the part in the error of an unclosed tag. */
