@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SharedStringTable } from '../../src/parsing/shared-string-table.js';
 
-function tableOf(texts: readonly string[]): SharedStringTable {
-  const table = new SharedStringTable();
+function tableOf(texts: readonly string[], maxJoinedChars?: number): SharedStringTable {
+  const table = new SharedStringTable(maxJoinedChars);
   for (const text of texts) table.add(text);
   return table.seal();
 }
@@ -32,10 +32,19 @@ describe('SharedStringTable', () => {
     expect(table.get(0)).toBe('x');
   });
 
-  it('property: a lookup equals the text added at that index (any texts, any count)', () => {
+  it('keeps a block whose texts are longer together than the joined-block bound as separate texts', () => {
+    const texts = Array.from({ length: 4096 + 10 }, (_, i) => (i < 4096 ? `长文本${i}`.repeat(3) : `t${i}`));
+    const table = new SharedStringTable(1000);
+    for (const text of texts) table.add(text);
+    table.seal();
+    expect(texts.every((text, i) => table.get(i) === text)).toBe(true);
+    expect(table.get(texts.length)).toBeUndefined();
+  });
+
+  it('property: a lookup equals the text added at that index (any texts, any count, blocks joined or not)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }), { maxLength: 9000, size: 'max' }), (texts) => {
-        const table = tableOf(texts);
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }), { maxLength: 9000, size: 'max' }), fc.boolean(), (texts, unjoined) => {
+        const table = tableOf(texts, unjoined ? 100 : undefined);
         expect(table.size).toBe(texts.length);
         for (let i = 0; i < texts.length; i++) if (table.get(i) !== texts[i]) return false;
         return table.get(texts.length) === undefined;
