@@ -11,9 +11,9 @@
  *   cannot grow past ~2^29 characters, and MAX_SHARED_STRING_CHARS has no upper bound.
  */
 
-/** Texts per joined block: small enough to join quickly, large enough to keep the objects few. */
-const BLOCK_SIZE = 4096;
+/** Texts per joined block (4,096): small enough to join quickly, large enough to keep the objects few. */
 const BLOCK_SHIFT = 12;
+const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 const BLOCK_MASK = BLOCK_SIZE - 1;
 /** Longest joined block: half of V8's longest string. */
 const MAX_JOINED_CHARS = 2 ** 28;

@@ -34,9 +34,7 @@ describe('SharedStringTable', () => {
 
   it('keeps a block whose texts are longer together than the joined-block bound as separate texts', () => {
     const texts = Array.from({ length: 4096 + 10 }, (_, i) => (i < 4096 ? `长文本${i}`.repeat(3) : `t${i}`));
-    const table = new SharedStringTable(1000);
-    for (const text of texts) table.add(text);
-    table.seal();
+    const table = tableOf(texts, 1000);
     expect(texts.every((text, i) => table.get(i) === text)).toBe(true);
     expect(table.get(texts.length)).toBeUndefined();
   });
